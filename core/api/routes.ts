@@ -1,0 +1,92 @@
+/**
+ * The HTTP API, declared once: the CDK API stack creates one API Gateway route per entry and
+ * points it at the named function; the local server dispatches with the same table; the
+ * OpenAPI document and the docs list the same routes.
+ */
+export type FunctionId = 'auth' | 'predict' | 'admin';
+export type Access = 'public' | 'user' | 'admin';
+export type Method = 'GET' | 'POST';
+
+export interface RouteDefinition {
+  readonly method: Method;
+  /** API Gateway route syntax: `{name}` path parameters. */
+  readonly path: string;
+  readonly function: FunctionId;
+  /** Checked by the handler (JWT verified with jose), not by an API Gateway authorizer. */
+  readonly access: Access;
+  readonly summary: string;
+}
+
+export const ROUTES: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/',
+    function: 'predict',
+    access: 'public',
+    summary: 'Service name, version and links',
+  },
+  {
+    method: 'GET',
+    path: '/health',
+    function: 'predict',
+    access: 'public',
+    summary: 'Liveness and readiness',
+  },
+  { method: 'POST', path: '/users', function: 'auth', access: 'public', summary: 'Create a user' },
+  {
+    method: 'POST',
+    path: '/token',
+    function: 'auth',
+    access: 'public',
+    summary: 'OAuth2 password grant: get an access token',
+  },
+  { method: 'POST', path: '/predict', function: 'predict', access: 'user', summary: 'Score one row or many' },
+  {
+    method: 'GET',
+    path: '/model-info',
+    function: 'predict',
+    access: 'user',
+    summary: 'The model that /predict serves',
+  },
+] as const;
+
+/** Route key as API Gateway HTTP APIs spell it, e.g. `POST /predict`. */
+export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}
+
+/** Matches a concrete path against the table; returns the route and its path parameters. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: RouteDefinition; pathParameters: Record<string, string> } | undefined {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const params = matchPath(route.path, path);
+    if (params) return { route, pathParameters: params };
+  }
+  return undefined;
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      if (g === '') return undefined;
+      params[w.slice(1, -1)] = decodeURIComponent(g);
+    } else if (w !== g) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+/** Whether any route exists for this path under another method (405 rather than 404). */
+export function pathExists(path: string): boolean {
+  return ROUTES.some((route) => matchPath(route.path, path) !== undefined);
+}

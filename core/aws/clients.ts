@@ -1,0 +1,32 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { booleanEnv } from '../config/env.js';
+
+/**
+ * SDK clients, built once per process. Which endpoint they reach (embedded emulators,
+ * LocalStack or real AWS) is decided by the standard AWS_ENDPOINT_URL_<SERVICE> variables
+ * and AWS_REGION, which the SDK reads itself: there is no local-only code path.
+ */
+let dynamo: DynamoDBDocumentClient | undefined;
+let s3: S3Client | undefined;
+
+export function documentClient(): DynamoDBDocumentClient {
+  dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+  return dynamo;
+}
+
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({ forcePathStyle: booleanEnv('s3ForcePathStyle', false) });
+  return s3;
+}
+
+/** Drops cached clients, for a process whose environment changed (tests that start emulators). */
+export function resetClients(): void {
+  dynamo?.destroy();
+  s3?.destroy();
+  dynamo = undefined;
+  s3 = undefined;
+}

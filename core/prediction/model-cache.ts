@@ -1,0 +1,135 @@
+import type { ArtifactStore } from '../artifacts/store.js';
+import { AppError } from '../errors.js';
+import { metrics } from '../metrics/index.js';
+import type { RegistryService, VersionSelector } from '../registry/service.js';
+import type { ModelVersion } from '../registry/types.js';
+import { OnnxModel } from './onnx-session.js';
+
+export interface LoadedModel {
+  readonly record: ModelVersion;
+  readonly onnx: OnnxModel;
+  readonly loadedAt: number;
+}
+
+interface AliasEntry {
+  current?: LoadedModel;
+  checkedAt: number;
+  refreshing?: Promise<LoadedModel>;
+}
+
+export interface ModelCacheOptions {
+  /** How often an alias (e.g. production) is re-resolved against the registry. */
+  readonly refreshMs: number;
+  readonly now?: () => number;
+  readonly log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/** Keep at most this many pinned (explicit-version) models in memory. */
+const PINNED_LIMIT = 4;
+/** In-flight requests may still hold a replaced session; release it only after this grace period. */
+const RELEASE_AFTER_MS = 30_000;
+
+/**
+ * Loads models once per process and keeps them warm. An alias is checked against the registry
+ * at most every `refreshMs`; a new version is loaded beside the old one and swapped in atomically,
+ * so in-flight requests finish on the model they started with. If the new version fails to load
+ * (missing artifact, bad digest, bad graph), the old one keeps serving and the failure is counted.
+ */
+export class ModelCache {
+  private readonly aliases = new Map<string, AliasEntry>();
+  private readonly pinned = new Map<string, Promise<LoadedModel>>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly registry: RegistryService,
+    private readonly artifacts: ArtifactStore,
+    private readonly options: ModelCacheOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async get(name: string, selector: VersionSelector = {}): Promise<LoadedModel> {
+    if (selector.version !== undefined) return this.getPinned(name, selector.version);
+    const aliasKey = `${name}@${selector.alias ?? 'production'}`;
+    let entry = this.aliases.get(aliasKey);
+    if (!entry) {
+      entry = { checkedAt: Number.NEGATIVE_INFINITY };
+      this.aliases.set(aliasKey, entry);
+    }
+    if (entry.current && this.now() - entry.checkedAt < this.options.refreshMs) return entry.current;
+    entry.refreshing ??= this.refresh(entry, name, selector).finally(() => {
+      entry.refreshing = undefined;
+    });
+    return entry.refreshing;
+  }
+
+  /** What each alias currently serves, for health checks. */
+  loaded(): LoadedModel[] {
+    return [...this.aliases.values()].flatMap((e) => (e.current ? [e.current] : []));
+  }
+
+  private async refresh(entry: AliasEntry, name: string, selector: VersionSelector): Promise<LoadedModel> {
+    let record: ModelVersion;
+    try {
+      record = await this.registry.resolve(name, selector);
+    } catch (error) {
+      // Registry unreachable: keep serving what we have; a model that is gone from the registry is not.
+      if (entry.current && !(error instanceof AppError)) {
+        this.options.log?.('registry check failed; serving the loaded model', { error: String(error) });
+        entry.checkedAt = this.now();
+        return entry.current;
+      }
+      throw error;
+    }
+    const current = entry.current;
+    if (current && current.record.version === record.version && current.record.sha256 === record.sha256) {
+      entry.checkedAt = this.now();
+      return current;
+    }
+    try {
+      const loaded = await this.load(record);
+      entry.current = loaded;
+      entry.checkedAt = this.now();
+      if (current) setTimeout(() => void current.onnx.release().catch(() => {}), RELEASE_AFTER_MS).unref();
+      return loaded;
+    } catch (error) {
+      metrics.modelLoad(name, record.version, false);
+      this.options.log?.('model load failed', { model: name, version: record.version, error: String(error) });
+      if (current) {
+        entry.checkedAt = this.now();
+        return current;
+      }
+      throw new AppError(
+        'MODEL_UNAVAILABLE',
+        `model "${name}" version ${record.version} could not be loaded`,
+        {
+          retryAfter: 30,
+          cause: error,
+        },
+      );
+    }
+  }
+
+  private getPinned(name: string, version: number): Promise<LoadedModel> {
+    const key = `${name}#${version}`;
+    let loading = this.pinned.get(key);
+    if (!loading) {
+      loading = this.registry.resolve(name, { version }).then((record) => this.load(record));
+      loading.catch(() => this.pinned.delete(key));
+      this.pinned.set(key, loading);
+      if (this.pinned.size > PINNED_LIMIT) {
+        const [oldestKey, oldest] = this.pinned.entries().next().value!;
+        this.pinned.delete(oldestKey);
+        setTimeout(() => void oldest.then((m) => m.onnx.release()).catch(() => {}), RELEASE_AFTER_MS).unref();
+      }
+    }
+    return loading;
+  }
+
+  private async load(record: ModelVersion): Promise<LoadedModel> {
+    const bytes = await this.artifacts.getVerified(record.artifactKey, record.sha256);
+    const onnx = await OnnxModel.load(bytes, record.featureNames.length);
+    metrics.modelLoad(record.name, record.version, true);
+    return { record, onnx, loadedAt: this.now() };
+  }
+}

@@ -1,0 +1,119 @@
+import { AppError, type ErrorDetail } from '../errors.js';
+import { metrics } from '../metrics/index.js';
+import type { VersionSelector } from '../registry/service.js';
+import type { LoadedModel, ModelCache } from './model-cache.js';
+
+/** A row as callers send it: values in the model's feature order, or keyed by feature name. */
+export type Row = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+export interface PredictionRequest {
+  readonly rows: readonly Row[];
+  /** Whether the caller sent one row (`features`) rather than a batch (`instances`). */
+  readonly single: boolean;
+  readonly model?: string;
+  readonly selector?: VersionSelector;
+}
+
+export interface ScoredRow {
+  readonly prediction: string;
+  readonly probabilities: Record<string, number>;
+}
+
+export interface PredictionResult {
+  readonly rows: ScoredRow[];
+  readonly model: LoadedModel;
+}
+
+export class PredictionService {
+  constructor(
+    private readonly cache: ModelCache,
+    readonly defaultModel: string,
+  ) {}
+
+  model(name?: string, selector?: VersionSelector): Promise<LoadedModel> {
+    return this.cache.get(name ?? this.defaultModel, selector);
+  }
+
+  async predict(request: PredictionRequest): Promise<PredictionResult> {
+    const model = await this.model(request.model, request.selector);
+    const { featureNames, classes } = model.record;
+    const matrix = toMatrix(request.rows, featureNames, request.single ? 'features' : 'instances');
+    const started = performance.now();
+    const scored = await model.onnx.score(matrix, request.rows.length);
+    metrics.inference(performance.now() - started, request.rows.length);
+    const rows: ScoredRow[] = [];
+    for (let i = 0; i < request.rows.length; i++) {
+      const probabilities: Record<string, number> = {};
+      for (let c = 0; c < scored.classCount; c++) {
+        probabilities[classes[c] ?? String(c)] = roundProbability(
+          scored.probabilities[i * scored.classCount + c]!,
+        );
+      }
+      const prediction = scored.labels[i]!;
+      metrics.prediction(model.record.name, model.record.version, prediction);
+      rows.push({ prediction, probabilities });
+    }
+    return { rows, model };
+  }
+}
+
+/** float32 carries ~7 significant digits; more would be noise in the JSON. */
+const roundProbability = (p: number) => Math.round(p * 1e6) / 1e6;
+
+/**
+ * Checks every row against the model's features and packs them into one float32 matrix.
+ * Collects all problems (up to a limit) so the 422 names each offending field.
+ */
+export function toMatrix(rows: readonly Row[], featureNames: readonly string[], field: string): Float32Array {
+  const width = featureNames.length;
+  const out = new Float32Array(rows.length * width);
+  const details: ErrorDetail[] = [];
+  const problem = (path: string, message: string) => {
+    if (details.length < 20) details.push({ field: path, message });
+  };
+  rows.forEach((row, r) => {
+    const base = field === 'features' ? 'features' : `instances[${r}]`;
+    if (Array.isArray(row)) {
+      if (row.length !== width) {
+        problem(base, `expected ${width} features (${featureNames.join(', ')}), got ${row.length}`);
+        return;
+      }
+      row.forEach((value, c) => {
+        const checked = checkNumber(value);
+        if (checked === undefined) problem(`${base}[${c}]`, describeBad(value, featureNames[c]!));
+        else out[r * width + c] = checked;
+      });
+      return;
+    }
+    const record = row as Record<string, unknown>;
+    const unknown = Object.keys(record).filter((k) => !featureNames.includes(k));
+    for (const name of unknown)
+      problem(`${base}.${name}`, `unknown feature; expected ${featureNames.join(', ')}`);
+    featureNames.forEach((name, c) => {
+      if (!(name in record)) {
+        problem(`${base}.${name}`, 'missing feature');
+        return;
+      }
+      const value = record[name];
+      const checked = checkNumber(value);
+      if (checked === undefined) problem(`${base}.${name}`, describeBad(value, name));
+      else out[r * width + c] = checked;
+    });
+  });
+  if (details.length > 0) {
+    throw new AppError('VALIDATION_FAILED', `invalid ${field}: ${details[0]!.field} ${details[0]!.message}`, {
+      details,
+    });
+  }
+  return out;
+}
+
+function checkNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 3.4e38 ? value : undefined;
+}
+
+function describeBad(value: unknown, feature: string): string {
+  if (typeof value === 'number')
+    return `${feature} must be a finite number within float32 range, got ${value}`;
+  return `${feature} must be a number, got ${value === null ? 'null' : typeof value}`;
+}

@@ -1,0 +1,202 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { AppError } from '../errors.js';
+import { type ModelVersion, type NewModelVersion, PRODUCTION, type RegisteredModel } from './types.js';
+
+/**
+ * The model registry in one DynamoDB table (see docs/data-model.md):
+ *   pk = MODEL#<name>, sk = MODEL              the registered model: version counter, aliases, history
+ *   pk = MODEL#<name>, sk = VERSION#<000000n>  one immutable version (artifact, metrics, lineage)
+ * Only single-item conditional writes are used, so the same code runs on DynamoDB, LocalStack
+ * and dynalite (which has no transactions).
+ */
+const modelKey = (name: string) => ({ pk: `MODEL#${name}`, sk: 'MODEL' });
+const versionSk = (version: number) => `VERSION#${String(version).padStart(10, '0')}`;
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function assertModelName(name: string): void {
+  if (!MODEL_NAME.test(name)) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `invalid model name "${name}": use 1–64 letters, digits, '.', '_' or '-'`,
+      {
+        details: [{ field: 'model', message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }],
+      },
+    );
+  }
+}
+
+export class RegistryStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getModel(name: string): Promise<RegisteredModel | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: modelKey(name), ConsistentRead: true }),
+    );
+    return out.Item ? toModel(out.Item) : undefined;
+  }
+
+  async listModels(): Promise<RegisteredModel[]> {
+    const models: RegisteredModel[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :model',
+          ExpressionAttributeValues: { ':model': 'MODEL' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      models.push(...(out.Items ?? []).map(toModel));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return models.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Registers a new version. The number comes from an atomic counter on the model item, and the
+   * version item is written only if absent, so concurrent trainings never share a number.
+   */
+  async createVersion(name: string, data: NewModelVersion): Promise<ModelVersion> {
+    assertModelName(name);
+    const now = new Date().toISOString();
+    const counter = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: modelKey(name),
+        UpdateExpression:
+          'ADD latestVersion :one SET #name = :name, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, ' +
+          'aliases = if_not_exists(aliases, :empty), productionHistory = if_not_exists(productionHistory, :none), ' +
+          '#revision = if_not_exists(#revision, :zero)',
+        ExpressionAttributeNames: { '#name': 'name', '#revision': 'revision' },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':name': name,
+          ':now': now,
+          ':empty': {},
+          ':none': [],
+          ':zero': 0,
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const version = Number(counter.Attributes?.['latestVersion']);
+    const record: ModelVersion = { ...data, name, version, createdAt: now };
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `MODEL#${name}`, sk: versionSk(version), ...record },
+        ConditionExpression: 'attribute_not_exists(sk)',
+      }),
+    );
+    return record;
+  }
+
+  async getVersion(name: string, version: number): Promise<ModelVersion | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `MODEL#${name}`, sk: versionSk(version) } }),
+    );
+    return out.Item ? toVersion(out.Item) : undefined;
+  }
+
+  /** Versions of a model, newest first. */
+  async listVersions(name: string, limit = 100): Promise<ModelVersion[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `MODEL#${name}`, ':prefix': 'VERSION#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(toVersion);
+  }
+
+  /**
+   * Points an alias at a version, conditional on the model's revision: if another writer
+   * changed any alias since `expected` was read, this fails with CONFLICT instead of
+   * silently overwriting. Moving `production` records the previous one for rollback.
+   */
+  async setAlias(
+    expected: RegisteredModel,
+    alias: string,
+    version: number,
+    options: { rollback?: boolean } = {},
+  ): Promise<RegisteredModel> {
+    const previous = expected.aliases[PRODUCTION];
+    let history = [...expected.productionHistory];
+    if (alias === PRODUCTION) {
+      if (options.rollback) history = history.slice(0, -1);
+      else if (previous !== undefined && previous !== version) history = [...history, previous].slice(-50);
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: modelKey(expected.name),
+          UpdateExpression:
+            'SET aliases.#alias = :version, productionHistory = :history, #revision = :next, updatedAt = :now',
+          ConditionExpression: '#revision = :expected',
+          ExpressionAttributeNames: { '#alias': alias, '#revision': 'revision' },
+          ExpressionAttributeValues: {
+            ':version': version,
+            ':history': history,
+            ':next': expected.revision + 1,
+            ':expected': expected.revision,
+            ':now': new Date().toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toModel(out.Attributes!);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new AppError(
+          'CONCURRENT_UPDATE',
+          `model "${expected.name}" changed concurrently; read it again and retry`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async removeAlias(expected: RegisteredModel, alias: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: modelKey(expected.name),
+        UpdateExpression: 'REMOVE aliases.#alias SET #revision = :next',
+        ConditionExpression: '#revision = :expected',
+        ExpressionAttributeNames: { '#alias': alias, '#revision': 'revision' },
+        ExpressionAttributeValues: { ':next': expected.revision + 1, ':expected': expected.revision },
+      }),
+    );
+  }
+}
+
+function toModel(item: Record<string, unknown>): RegisteredModel {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return {
+    aliases: {},
+    productionHistory: [],
+    revision: 0,
+    ...(rest as Partial<RegisteredModel>),
+  } as RegisteredModel;
+}
+
+function toVersion(item: Record<string, unknown>): ModelVersion {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as ModelVersion;
+}

@@ -1,0 +1,42 @@
+export type Metrics = Readonly<Record<string, number>>;
+export type Params = Readonly<Record<string, string | number | boolean>>;
+
+/** The reserved aliases; any other alias name is a user alias. */
+export const PRODUCTION = 'production';
+export const CHALLENGER = 'challenger';
+
+export interface ModelVersion {
+  readonly name: string;
+  readonly version: number;
+  readonly runId: string;
+  readonly artifactKey: string;
+  readonly sha256: string;
+  readonly algorithm: string;
+  readonly metrics: Metrics;
+  readonly params: Params;
+  readonly featureNames: readonly string[];
+  readonly classes: readonly string[];
+  readonly dataset: { readonly source: string; readonly fingerprint: string; readonly rows: number };
+  readonly codeVersion: string;
+  readonly trainedAt: string;
+  readonly createdAt: string;
+  readonly description?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface RegisteredModel {
+  readonly name: string;
+  readonly latestVersion: number;
+  /** alias → version, as in MLflow ≥ 2.9. */
+  readonly aliases: Readonly<Record<string, number>>;
+  /** Earlier production versions, most recent last: what rollback returns to. */
+  readonly productionHistory: readonly number[];
+  /** Bumped by every alias change; alias updates are conditional on it. */
+  readonly revision: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly description?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt' | 'name'>;

@@ -1,0 +1,80 @@
+import { ArtifactStore } from './artifacts/store.js';
+import { keyProviderFromEnv } from './auth/keys.js';
+import { AuthService } from './auth/service.js';
+import { TokenService } from './auth/tokens.js';
+import { UserStore } from './auth/users.js';
+import { documentClient, s3Client } from './aws/clients.js';
+import { booleanEnv, numberEnv, optionalEnv, requireEnv } from './config/env.js';
+import { ModelCache } from './prediction/model-cache.js';
+import { PredictionService } from './prediction/service.js';
+import { RegistryService } from './registry/service.js';
+import { RegistryStore } from './registry/store.js';
+import { RunStore } from './tracking/store.js';
+import type { TrainingDeps } from './training/service.js';
+
+/**
+ * The composition root: every service built from the environment, once per process and only
+ * when first used (the auth function never loads the model cache, the predict function never
+ * touches the users table).
+ */
+export const settings = {
+  get defaultModel() {
+    return optionalEnv('defaultModelName') ?? 'iris';
+  },
+  get codeVersion() {
+    return optionalEnv('codeVersion') ?? 'dev';
+  },
+  get maxBatchRows() {
+    return numberEnv('maxBatchRows', 1000);
+  },
+};
+
+function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
+
+export const registryService = lazy(
+  () => new RegistryService(new RegistryStore(documentClient(), requireEnv('registryTable'))),
+);
+export const runStore = lazy(() => new RunStore(documentClient(), requireEnv('runsTable')));
+export const artifactStore = lazy(() => new ArtifactStore(s3Client(), requireEnv('artifactBucket')));
+
+export const tokenService = lazy(
+  () =>
+    new TokenService(keyProviderFromEnv(), {
+      issuer: optionalEnv('jwtIssuer') ?? 'mlops',
+      audience: optionalEnv('jwtAudience') ?? 'mlops-api',
+      ttlSeconds: numberEnv('tokenTtlSeconds', 3600),
+    }),
+);
+
+export const authService = lazy(
+  () =>
+    new AuthService(new UserStore(documentClient(), requireEnv('usersTable')), tokenService(), {
+      allowSelfRegistration: booleanEnv('allowSelfRegistration', false),
+    }),
+);
+
+export const predictionService = lazy(
+  () =>
+    new PredictionService(
+      new ModelCache(registryService(), artifactStore(), {
+        refreshMs: numberEnv('modelRefreshSeconds', 60) * 1000,
+      }),
+      settings.defaultModel,
+    ),
+);
+
+export const trainingDeps = lazy(
+  (): TrainingDeps => ({
+    registry: registryService(),
+    runs: runStore(),
+    artifacts: artifactStore(),
+    s3: s3Client,
+    codeVersion: settings.codeVersion,
+  }),
+);

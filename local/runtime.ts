@@ -1,0 +1,119 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { resetClients, s3Client } from '../core/aws/clients.js';
+import { ENV } from '../core/config/env.js';
+import { ARTIFACT_BUCKET, TABLES, type TableDefinition } from '../core/config/tables.js';
+import { type Emulators, emulatorEnvironment, startEmulators } from './emulators.js';
+import { ensureBucket, ensureTables } from './provision.js';
+
+/**
+ * The local stand-in for a deployed stage: embedded emulators with state under MLOPS_HOME
+ * (default ./.mlops), and the same environment variables the CDK stacks set on the functions.
+ * A second process (e.g. the CLI while `npm start` runs) attaches to the running emulators
+ * through `runtime.json` instead of opening the same database twice.
+ */
+export interface LocalRuntime {
+  readonly home: string;
+  readonly env: Record<string, string>;
+  /** True when this process started the emulators (and so must stop them). */
+  readonly owner: boolean;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  readonly home?: string;
+  /** Keep state in memory and a fresh temp dir instead of MLOPS_HOME, removed on stop (tests). */
+  readonly ephemeral?: boolean;
+  /** Extra variables, e.g. ALLOW_SELF_REGISTRATION for a test. */
+  readonly env?: Record<string, string>;
+}
+
+interface RuntimeFile {
+  pid: number;
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+}
+
+export function mlopsHome(home?: string): string {
+  return resolve(home ?? process.env['MLOPS_HOME'] ?? '.mlops');
+}
+
+/** Table, bucket and key-file settings for a local stage rooted at `home`. */
+export function localStageEnv(home: string): Record<string, string> {
+  const tables = Object.fromEntries(TABLES.map((t) => [ENV[t.envKey], t.localName]));
+  return {
+    ...tables,
+    [ENV.artifactBucket]: ARTIFACT_BUCKET.localName,
+    [ENV.jwtKeyFile]: join(home, 'jwt-keys.json'),
+    [ENV.allowSelfRegistration]: process.env[ENV.allowSelfRegistration] ?? 'true',
+    [ENV.stage]: 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<LocalRuntime> {
+  const home = options.ephemeral ? mkdtempSync(join(tmpdir(), 'mlops-')) : mlopsHome(options.home);
+  mkdirSync(home, { recursive: true });
+  const runtimeFile = join(home, 'runtime.json');
+
+  let emulators: Emulators | undefined;
+  let endpoints: { dynamodbEndpoint: string; s3Endpoint: string };
+  const running = options.ephemeral ? undefined : readRunning(runtimeFile);
+  if (running) {
+    endpoints = running;
+  } else {
+    emulators = await startEmulators({
+      ...(options.ephemeral ? {} : { directory: home }),
+      s3Directory: join(home, 's3'),
+    });
+    endpoints = emulators;
+    if (!options.ephemeral) {
+      writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, ...endpoints } satisfies RuntimeFile));
+    }
+  }
+
+  const env = {
+    ...emulatorEnvironment(endpoints as Emulators),
+    ...localStageEnv(home),
+    ...(options.env ?? {}),
+  };
+  Object.assign(process.env, env);
+  resetClients();
+
+  if (emulators) {
+    const ddb = new DynamoDBClient({});
+    const names = Object.fromEntries(TABLES.map((t) => [t.id, t.localName])) as Record<
+      TableDefinition['id'],
+      string
+    >;
+    await ensureTables(ddb, names);
+    ddb.destroy();
+    await ensureBucket(s3Client(), ARTIFACT_BUCKET.localName);
+  }
+
+  return {
+    home,
+    env,
+    owner: emulators !== undefined,
+    async stop() {
+      resetClients();
+      if (!emulators) return;
+      await emulators.stop();
+      if (options.ephemeral) rmSync(home, { recursive: true, force: true });
+      else if (readRunning(runtimeFile)?.pid === process.pid) rmSync(runtimeFile, { force: true });
+    },
+  };
+}
+
+function readRunning(file: string): RuntimeFile | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as RuntimeFile;
+    process.kill(info.pid, 0);
+    return info.pid === process.pid ? undefined : info;
+  } catch {
+    return undefined; // stale file from a process that is gone
+  }
+}

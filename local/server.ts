@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { matchRoute, pathExists, routeKey } from '../core/api/routes.js';
+import { AppError } from '../core/errors.js';
+import { errorResponse, type HttpEvent, type HttpResult, MAX_BODY_BYTES } from '../lambdas/shared/http.js';
+import { FUNCTIONS, type HttpFunction } from './functions.js';
+
+/** Extra local-only routes (e.g. GET /metrics) answered outside the Lambda handlers. */
+export type LocalRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface LocalServerOptions {
+  readonly host?: string;
+  readonly port?: number;
+  readonly localRoutes?: Record<string, LocalRoute>;
+}
+
+export interface LocalServer {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Plays API Gateway: turns each HTTP request into an HTTP API payload v2 event, routes it with
+ * the same route table the CDK API stack uses, and writes the handler's result back.
+ */
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const loaded = new Map<string, Promise<HttpFunction>>();
+  const fn = (id: keyof typeof FUNCTIONS) => {
+    let f = loaded.get(id);
+    if (!f) {
+      f = FUNCTIONS[id]();
+      loaded.set(id, f);
+    }
+    return f;
+  };
+
+  const server = createServer(async (req, res) => {
+    const requestId = randomUUID();
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const local = options.localRoutes?.[`${method} ${url.pathname}`];
+      if (local) {
+        await local(req, res);
+        return;
+      }
+      const match = matchRoute(method, url.pathname);
+      if (!match) {
+        const error = pathExists(url.pathname)
+          ? new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`)
+          : new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${url.pathname}`);
+        write(res, errorResponse(error, requestId), requestId);
+        return;
+      }
+      const body = await readBody(req);
+      const event = toEvent(req, url, body, routeKey(match.route), match.pathParameters, requestId);
+      const handler = await fn(match.route.function);
+      write(res, await handler(event), requestId);
+    } catch (error) {
+      write(res, errorResponse(error, requestId), requestId);
+    }
+  });
+  // Keep-alive longer than typical client pools so benchmarks and SDKs reuse connections.
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address}:${address.port}`,
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeIdleConnections();
+        server.close(() => resolve());
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    // API Gateway itself caps payloads at 10 MB; past our own limit, stop buffering.
+    if (size > MAX_BODY_BYTES * 2)
+      throw new AppError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  key: string,
+  pathParameters: Record<string, string>,
+  requestId: string,
+): HttpEvent {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query = Object.fromEntries(url.searchParams);
+  const now = new Date();
+  const isText = /json|text|x-www-form-urlencoded/.test(headers['content-type'] ?? 'application/json');
+  return {
+    version: '2.0',
+    routeKey: key,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers['host'] ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: key,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0
+      ? isText
+        ? { body: body.toString('utf8'), isBase64Encoded: false }
+        : { body: body.toString('base64'), isBase64Encoded: true }
+      : { isBase64Encoded: false }),
+  };
+}
+
+function write(res: ServerResponse, result: HttpResult, requestId: string): void {
+  const headers: Record<string, string | number | boolean> = {
+    'x-request-id': requestId,
+    ...(result.headers ?? {}),
+  };
+  const body =
+    result.body === undefined
+      ? ''
+      : result.isBase64Encoded
+        ? Buffer.from(result.body, 'base64')
+        : result.body;
+  res.writeHead(result.statusCode ?? 200, headers as Record<string, string>);
+  res.end(body);
+}
