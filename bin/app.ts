@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '../lib/config.js';
+import { createPlatform } from '../lib/platform.js';
+
+/**
+ * The CDK app: reads and validates the context once, instantiates the stacks, and runs cdk-nag's
+ * AWS Solutions checks over all of them (any unacknowledged finding fails the synth).
+ *
+ * Stacks, by lifecycle: storage (tables, bucket) → secrets (JWT key) → api (functions, HTTP API)
+ * → schedule (training schedule + DLQ).
+ *
+ * Monitoring plug-in point: add `lib/monitoring-stack.ts` and instantiate it here, e.g.
+ *
+ *   new MonitoringStack(app, `mlops-${config.stage}-monitoring`, {
+ *     config,                                   // alertEmail
+ *     functions: platform.api.functions,        // { auth, predict, admin, train }
+ *     httpApi: platform.api.httpApi,            // + platform.api.apiStage for stage metrics
+ *     tables: platform.storage.tables,          // { users, registry, runs }.table
+ *     trainingDeadLetterQueue: platform.schedule.deadLetterQueue,
+ *   });
+ */
+const app = new App();
+const config = loadConfig(app);
+const env = { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] };
+createPlatform(app, config, env.account || env.region ? env : undefined);
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

@@ -1,0 +1,226 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import {
+  ROUTES,
+  type RouteDefinition,
+  type FunctionId as RouteFunctionId,
+  routeKey,
+} from '../core/api/routes.js';
+import { ENV, type EnvKey } from '../core/config/env.js';
+import type { TableDefinition } from '../core/config/tables.js';
+import { ARTIFACT_BUCKET } from '../core/config/tables.js';
+import type { PlatformConfig } from './config.js';
+import type { FunctionId } from './constructs/bundling.js';
+import type { BoundTable } from './constructs/definition-table.js';
+import { ProjectFunction } from './constructs/project-function.js';
+import { stagePolicy } from './defaults.js';
+import { acknowledge } from './nag.js';
+
+export interface ApiStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  readonly tables: Readonly<Record<TableDefinition['id'], BoundTable>>;
+  readonly artifactBucket: s3.IBucket;
+  readonly jwtSecret: secretsmanager.ISecret;
+}
+
+/** Output keys other tools (the `mlops` CLI, integration tests) read from this stack. */
+export const API_OUTPUTS = { apiUrl: 'ApiUrl' } as const;
+
+/**
+ * Memory is also the CPU dial on Lambda (1,769 MB = 1 vCPU). Timeouts stay under API Gateway's
+ * 30 s integration limit for the HTTP functions.
+ */
+export const FUNCTION_SIZING = {
+  // scrypt (N=2^14) hashing is CPU bound: ~25 ms on a full core, several times that at 256 MB.
+  auth: { memorySize: 512, timeout: Duration.seconds(10) },
+  // Compiling onnxruntime-web's 14 MB wasm at cold start and running inference are CPU bound;
+  // 1024 MB (~0.6 vCPU) keeps the cold start to a few seconds and warm predictions in single ms.
+  predict: { memorySize: 1024, timeout: Duration.seconds(15) },
+  admin: { memorySize: 512, timeout: Duration.seconds(29) },
+  // Training (CV/tuning in pure JS) is CPU bound and holds the dataset in memory: ~1.2 vCPU.
+  train: { memorySize: 2048, timeout: Duration.minutes(15) },
+} as const satisfies Record<FunctionId, { memorySize: number; timeout: Duration }>;
+
+/** Token claims checked by every function that verifies JWTs. */
+export function jwtClaims(config: PlatformConfig): { issuer: string; audience: string } {
+  return { issuer: `mlops-${config.stage}`, audience: 'mlops-api' };
+}
+
+/**
+ * Stateless compute: the four functions and the HTTP API, redeployed on every code change.
+ *
+ * Plug-in point for monitoring: `functions`, `httpApi` and `apiStage` are public so a monitoring
+ * stack can take them as props (see bin/app.ts).
+ */
+export class ApiStack extends Stack {
+  readonly functions: Readonly<Record<FunctionId, ProjectFunction>>;
+  /** What API Gateway invokes for predict: the `live` alias when provisioned concurrency is on. */
+  readonly predictTarget: lambda.IFunction;
+  readonly httpApi: apigwv2.HttpApi;
+  readonly apiStage: apigwv2.HttpStage;
+  readonly accessLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config, tables, artifactBucket, jwtSecret } = props;
+    const policy = stagePolicy(config.stage);
+    const retention = config.logRetentionDays as logs.RetentionDays;
+    const claims = jwtClaims(config);
+
+    const make = (functionId: FunctionId, description: string) => {
+      const fn = new ProjectFunction(this, `${pascal(functionId)}Function`, {
+        functionId,
+        description,
+        ...FUNCTION_SIZING[functionId],
+        logRetention: retention,
+        logRemovalPolicy: policy.removalPolicy,
+      });
+      fn.setEnv('stage', config.stage).setEnv('codeVersion', config.codeVersion);
+      return fn;
+    };
+    const verifiesTokens = (fn: ProjectFunction) =>
+      fn.bindJwtSecret(jwtSecret).setEnv('jwtIssuer', claims.issuer).setEnv('jwtAudience', claims.audience);
+
+    const auth = make('auth', 'POST /users, POST /token');
+    verifiesTokens(auth)
+      .bindTable(tables.users, 'readWrite')
+      .setEnv('allowSelfRegistration', String(config.allowSelfRegistration))
+      .setEnv('tokenTtlSeconds', '3600');
+
+    const predict = make('predict', 'POST /predict, GET /model-info, GET /health, GET /');
+    verifiesTokens(predict)
+      .bindTable(tables.registry, 'read')
+      .bindBucket(artifactBucket, { read: [ARTIFACT_BUCKET.runPrefix] })
+      .setEnv('defaultModelName', config.defaultModelName)
+      .setEnv('modelRefreshSeconds', '60')
+      .setEnv('maxBatchRows', '1000');
+
+    const train = make('train', 'Trains, records the run and registers the model version');
+    train
+      .bindTable(tables.registry, 'readWrite')
+      .bindTable(tables.runs, 'readWrite')
+      .bindBucket(artifactBucket, {
+        read: [ARTIFACT_BUCKET.runPrefix, ARTIFACT_BUCKET.datasetPrefix],
+        write: [ARTIFACT_BUCKET.runPrefix],
+      })
+      .setEnv('defaultModelName', config.defaultModelName)
+      .setEnv('defaultDataset', config.defaultDataset)
+      .setEnv('defaultTarget', config.defaultTarget);
+
+    const admin = make('admin', 'Admin routes: runs, registry, users, start training');
+    verifiesTokens(admin)
+      .bindTable(tables.registry, 'readWrite')
+      .bindTable(tables.runs, 'read')
+      .bindTable(tables.users, 'readWrite')
+      .setEnv('defaultModelName', config.defaultModelName)
+      .setEnv('defaultDataset', config.defaultDataset)
+      .setEnv('defaultTarget', config.defaultTarget);
+    train.grantInvokeExact(admin);
+    // The admin code needs the train function's name; ENV has no key for it yet (see report).
+    if ('trainFunctionName' in ENV) admin.setEnv('trainFunctionName' as EnvKey, train.functionName);
+
+    this.functions = { auth, predict, admin, train };
+
+    if (config.predictProvisionedConcurrency > 0) {
+      this.predictTarget = new lambda.Alias(this, 'PredictLiveAlias', {
+        aliasName: 'live',
+        version: predict.currentVersion,
+        provisionedConcurrentExecutions: config.predictProvisionedConcurrency,
+      });
+    } else {
+      this.predictTarget = predict;
+    }
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      apiName: `mlops-${config.stage}`,
+      description: `Serverless MLOps API (${config.stage})`,
+      // The stage below carries throttling and access logs, which the implicit one cannot.
+      createDefaultStage: false,
+      ...(config.corsOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...config.corsOrigins],
+              allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
+              allowHeaders: ['authorization', 'content-type'],
+              exposeHeaders: ['x-request-id'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention,
+      removalPolicy: policy.removalPolicy,
+    });
+    this.apiStage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.apiThrottleRateLimit, burstLimit: config.apiThrottleBurstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    const integrations: Record<RouteFunctionId, HttpLambdaIntegration> = {
+      auth: new HttpLambdaIntegration('AuthIntegration', auth),
+      predict: new HttpLambdaIntegration('PredictIntegration', this.predictTarget),
+      admin: new HttpLambdaIntegration('AdminIntegration', admin),
+    };
+    for (const route of deployedRoutes()) {
+      const integration = integrations[route.function];
+      if (!integration)
+        throw new Error(`route ${routeKey(route)} names unknown function "${route.function}"`);
+      const httpRoute = new apigwv2.HttpRoute(this, `Route ${routeKey(route)}`, {
+        httpApi: this.httpApi,
+        routeKey: apigwv2.HttpRouteKey.with(route.path, route.method as apigwv2.HttpMethod),
+        integration,
+      });
+      acknowledge(
+        httpRoute,
+        'AwsSolutions-APIG4',
+        route.access === 'public'
+          ? `${routeKey(route)} is public by design (core/api/routes.ts access: public).`
+          : `${routeKey(route)} requires a ${route.access} JWT, verified in the handler with jose against the ` +
+              'Secrets Manager key (AWSCURRENT/AWSPREVIOUS); an API Gateway authorizer would duplicate that check.',
+      );
+    }
+
+    new CfnOutput(this, API_OUTPUTS.apiUrl, {
+      value: this.apiStage.url,
+      description: 'Base URL of the HTTP API',
+    });
+  }
+}
+
+/** JSON access log line: one field per question we ask of the logs. */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  latency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  requestTime: '$context.requestTimeEpoch',
+  responseLength: '$context.responseLength',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
+
+/** Routes served by AWS: every entry of ROUTES except any marked local-only. */
+export function deployedRoutes(): RouteDefinition[] {
+  return ROUTES.filter((route) => !(route as RouteDefinition & { localOnly?: boolean }).localOnly);
+}
+
+function pascal(id: string): string {
+  return id.charAt(0).toUpperCase() + id.slice(1);
+}

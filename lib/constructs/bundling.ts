@@ -1,0 +1,101 @@
+import type { BuildOptions } from 'esbuild';
+
+/**
+ * How every function is bundled, as plain data with no CDK import, so that the construct
+ * (lib/constructs/project-function.ts) and scripts/bundle-size.ts use the very same options.
+ */
+
+/** ESM output cannot `require()`; some bundled CJS dependencies still do. Alias avoids clashes. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __mlopsCreateRequire } from 'node:module'; const require = __mlopsCreateRequire(import.meta.url);";
+
+export const FUNCTION_BUNDLING = {
+  /** Matches the Lambda runtime (NODEJS_22_X). */
+  target: 'node22',
+  platform: 'node',
+  format: 'esm',
+  /** ESM on Lambda needs the .mjs extension (the package.json "type" is not shipped). */
+  outFile: 'index.mjs',
+  minify: true,
+  sourceMap: true,
+  /** Stack traces need only the mappings; sources would double the zip for nothing. */
+  sourcesContent: false,
+  /** Prefer ESM entry points so esbuild can tree-shake. */
+  mainFields: ['module', 'main'],
+  /**
+   * The Node.js 22 runtime ships AWS SDK v3; using it keeps every bundle small and cold starts
+   * short. The trade-off (runtime SDK version not pinned) is acceptable for the plain DynamoDB, S3,
+   * Secrets Manager and Lambda calls the functions make.
+   */
+  externalModules: ['@aws-sdk/*'],
+  banner: ESM_REQUIRE_BANNER,
+} as const;
+
+export type FunctionId = 'auth' | 'predict' | 'admin' | 'train';
+
+/** One entry per function: each is bundled alone, so `auth` never pulls in onnxruntime. */
+export const FUNCTION_ENTRIES: Readonly<Record<FunctionId, string>> = {
+  auth: 'lambdas/auth/handler.ts',
+  predict: 'lambdas/predict/handler.ts',
+  admin: 'lambdas/admin/handler.ts',
+  train: 'lambdas/train/handler.ts',
+};
+
+/** A file or glob (relative to the project root) copied next to index.mjs after bundling. */
+export interface BundledFile {
+  readonly from: string;
+  /** Directory inside the bundle; '' is the bundle root. */
+  readonly to: string;
+}
+
+/**
+ * Runtime files esbuild cannot see through imports.
+ * - predict: onnxruntime-web's wasm backend fetches `ort-wasm-simd-threaded.wasm` (and, with the
+ *   non-inlined build, imports the `.mjs` Emscripten loader) relative to `import.meta.url`, i.e.
+ *   from the bundle root. The jsep/jspi/asyncify variants are WebGPU/JSPI builds we do not use.
+ * - train: `builtin:<name>` datasets are read from `data/<name>.csv` in the bundle.
+ */
+export const BUNDLED_FILES: Readonly<Partial<Record<FunctionId, readonly BundledFile[]>>> = {
+  predict: [
+    { from: 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', to: '' },
+    { from: 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs', to: '' },
+  ],
+  train: [{ from: 'training/data/*.csv', to: 'data' }],
+};
+
+/**
+ * Shell commands that copy {@link BundledFile}s into the bundle (CDK `afterBundling` hook).
+ * `set -e` semantics: a missing file fails the synth rather than shipping a broken function.
+ */
+export function copyCommands(files: readonly BundledFile[], inputDir: string, outputDir: string): string[] {
+  return files.map((file) => {
+    const target = file.to === '' ? outputDir : `${outputDir}/${file.to}`;
+    // The glob stays unquoted so the shell expands it; paths have no spaces (project layout).
+    return `mkdir -p "${target}" && cp ${inputDir}/${file.from} "${target}/"`;
+  });
+}
+
+/**
+ * The same options for esbuild's JS API (scripts/bundle-size.ts).
+ *
+ * @example
+ * await esbuild.build(esbuildOptions('lambdas/predict/handler.ts', 'cdk.out/size/predict'));
+ */
+export function esbuildOptions(entry: string, outdir: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    outfile: `${outdir}/${FUNCTION_BUNDLING.outFile}`,
+    target: FUNCTION_BUNDLING.target,
+    platform: FUNCTION_BUNDLING.platform,
+    format: FUNCTION_BUNDLING.format,
+    minify: FUNCTION_BUNDLING.minify,
+    sourcemap: FUNCTION_BUNDLING.sourceMap,
+    sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+    mainFields: [...FUNCTION_BUNDLING.mainFields],
+    external: [...FUNCTION_BUNDLING.externalModules],
+    banner: { js: FUNCTION_BUNDLING.banner },
+    metafile: true,
+    logLevel: 'warning',
+  };
+}

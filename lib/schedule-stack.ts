@@ -1,0 +1,85 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { PlatformConfig } from './config.js';
+import { acknowledge, acknowledgeResourceWildcards } from './nag.js';
+
+export interface TrainingScheduleStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  readonly trainFunction: lambda.IFunction;
+}
+
+/** Retries and age limit for a missed training invocation (Scheduler → Lambda is asynchronous). */
+export const TRAINING_RETRY = { retryAttempts: 2, maxEventAge: Duration.hours(2) } as const;
+
+/**
+ * The recurring training run: an EventBridge Scheduler schedule invoking the train function
+ * with the default dataset. Invocations that still fail after the retries land in an SQS
+ * dead-letter queue (a monitoring alarm on its depth belongs to the monitoring stack).
+ */
+export class TrainingScheduleStack extends Stack {
+  readonly schedule: scheduler.Schedule;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: TrainingScheduleStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'TrainingDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the training schedule.',
+    );
+
+    // A role of our own (rather than the target's shared singleton) so the acknowledgment below
+    // sits on exactly the role that invokes the train function.
+    const role = new iam.Role(this, 'TrainingScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'EventBridge Scheduler: invoke the train function, send failures to the DLQ',
+    });
+    acknowledgeResourceWildcards(
+      role,
+      [`${props.trainFunction.functionArn}:*`],
+      'LambdaInvoke grants lambda:InvokeFunction on the train function and its qualified ARNs (<arn>:*); ' +
+        'the wildcard covers versions/aliases of that one function only.',
+    );
+
+    this.schedule = new scheduler.Schedule(this, 'TrainingSchedule', {
+      description: `Scheduled training of ${config.defaultModelName} on ${config.defaultDataset}`,
+      schedule: scheduler.ScheduleExpression.expression(config.trainingSchedule),
+      target: new targets.LambdaInvoke(props.trainFunction, {
+        input: scheduler.ScheduleTargetInput.fromObject(trainingPayload(config)),
+        retryAttempts: TRAINING_RETRY.retryAttempts,
+        maxEventAge: TRAINING_RETRY.maxEventAge,
+        deadLetterQueue: this.deadLetterQueue,
+        role,
+      }),
+    });
+  }
+}
+
+/**
+ * What the schedule sends: the train handler's `TrainEvent` (lambdas/train/handler.ts). No
+ * `algorithm` means the trainer picks one; the handler rejects unknown keys, so nothing else.
+ *
+ * @example
+ * trainingPayload(config); // { dataset: 'builtin:iris', target: 'species', modelName: 'iris' }
+ */
+export function trainingPayload(config: PlatformConfig): {
+  dataset: string;
+  target: string;
+  modelName: string;
+} {
+  return { dataset: config.defaultDataset, target: config.defaultTarget, modelName: config.defaultModelName };
+}
