@@ -3,7 +3,7 @@ import { keyProviderFromEnv } from './auth/keys.js';
 import { AuthService } from './auth/service.js';
 import { TokenService } from './auth/tokens.js';
 import { UserStore } from './auth/users.js';
-import { documentClient, s3Client } from './aws/clients.js';
+import { documentClient, resetClients, s3Client } from './aws/clients.js';
 import { booleanEnv, numberEnv, optionalEnv, requireEnv } from './config/env.js';
 import { ModelCache } from './prediction/model-cache.js';
 import { PredictionService } from './prediction/service.js';
@@ -29,12 +29,23 @@ export const settings = {
   },
 };
 
+const resets: (() => void)[] = [];
+
 function lazy<T>(build: () => T): () => T {
   let value: T | undefined;
+  resets.push(() => {
+    value = undefined;
+  });
   return () => {
     value ??= build();
     return value;
   };
+}
+
+/** Forgets every built service and SDK client, for a process whose environment changed (local runtime restarts, tests). */
+export function resetServices(): void {
+  for (const reset of resets) reset();
+  resetClients();
 }
 
 export const registryService = lazy(

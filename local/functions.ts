@@ -11,4 +11,5 @@ export const FUNCTIONS: Record<FunctionId, () => Promise<HttpFunction>> = {
   auth: async () => (await import('../lambdas/auth/handler.js')).handler,
   predict: async () => (await import('../lambdas/predict/handler.js')).handler,
   admin: async () => (await import('../lambdas/admin/handler.js')).handler,
+  docs: async () => (await import('../lambdas/docs/handler.js')).handler,
 };

@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { resetClients, s3Client } from '../core/aws/clients.js';
+import { s3Client } from '../core/aws/clients.js';
 import { ENV } from '../core/config/env.js';
 import { ARTIFACT_BUCKET, TABLES, type TableDefinition } from '../core/config/tables.js';
+import { resetServices } from '../core/services.js';
 import { type Emulators, emulatorEnvironment, startEmulators } from './emulators.js';
 import { ensureBucket, ensureTables } from './provision.js';
 
@@ -80,7 +81,7 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
     ...(options.env ?? {}),
   };
   Object.assign(process.env, env);
-  resetClients();
+  resetServices();
 
   if (emulators) {
     const ddb = new DynamoDBClient({});
@@ -98,7 +99,7 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
     env,
     owner: emulators !== undefined,
     async stop() {
-      resetClients();
+      resetServices();
       if (!emulators) return;
       await emulators.stop();
       if (options.ephemeral) rmSync(home, { recursive: true, force: true });
