@@ -3,7 +3,7 @@
  * points it at the named function; the local server dispatches with the same table; the
  * OpenAPI document and the docs list the same routes.
  */
-export type FunctionId = 'auth' | 'predict' | 'admin';
+export type FunctionId = 'auth' | 'predict' | 'admin' | 'docs';
 export type Access = 'public' | 'user' | 'admin';
 export type Method = 'GET' | 'POST';
 
@@ -47,6 +47,21 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'predict',
     access: 'user',
     summary: 'The model that /predict serves',
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    function: 'docs',
+    access: 'public',
+    summary: 'This API as an OpenAPI 3.1 document',
+  },
+  { method: 'GET', path: '/docs', function: 'docs', access: 'public', summary: 'Interactive API docs' },
+  {
+    method: 'GET',
+    path: '/docs/{asset}',
+    function: 'docs',
+    access: 'public',
+    summary: 'Static files of the docs page',
   },
 ] as const;
 

@@ -29,7 +29,7 @@ export const TokenBody = z.object({
   password: z.string().min(1, 'is required'),
 });
 
-const FeatureValue = z.number();
+const FeatureValue = z.number().meta({ description: 'a finite number (float32 range)' });
 const FeatureRow = z.union([z.array(FeatureValue).min(1), z.record(z.string(), FeatureValue)]);
 
 const Selector = {
@@ -53,8 +53,76 @@ export function predictBody(maxRows: number) {
 }
 export type PredictBody = z.infer<ReturnType<typeof predictBody>>;
 
-export const Probabilities = z.record(z.string(), z.number());
+export const Probabilities = z
+  .record(z.string(), z.number())
+  .meta({ description: "class label → probability, in the order of the model's classes" });
 export const ScoredRow = z.object({ prediction: z.string(), probabilities: Probabilities });
+
+const ModelFields = {
+  model_name: z.string(),
+  model_version: z.number().int(),
+  timestamp: z.iso.datetime(),
+  request_id: z.string(),
+};
+export const PredictOneResponse = z.object({
+  prediction: z.string().meta({ description: 'the predicted class label' }),
+  probabilities: Probabilities,
+  ...ModelFields,
+});
+export const PredictManyResponse = z.object({ predictions: z.array(ScoredRow), ...ModelFields });
+export const PredictResponse = z.union([PredictOneResponse, PredictManyResponse]);
+
+/** `GET /model-info?model=&version=&alias=`: the same selector as /predict, from the query string. */
+export const ModelInfoQuery = z.strictObject({
+  model: Selector.model,
+  version: z.coerce.number().int().positive().optional(),
+  alias: Selector.alias,
+});
+
+export const ModelInfo = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  aliases: z.array(z.string()),
+  algorithm: z.string(),
+  metrics: z.record(z.string(), z.number()),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  feature_names: z.array(z.string()).meta({ description: 'the order `features` arrays must follow' }),
+  classes: z.array(z.string()),
+  trained_at: z.string(),
+  run_id: z.string(),
+  dataset: z.object({ source: z.string(), fingerprint: z.string(), rows: z.number().int() }),
+  sha256: z.string(),
+  request_id: z.string(),
+});
+
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  live: z.literal(true),
+  registry: z.enum(['reachable', 'unreachable']),
+  model: z.object({
+    name: z.string().optional(),
+    version: z.number().int().optional(),
+    loaded: z.boolean(),
+    reason: z.string().optional(),
+  }),
+  request_id: z.string(),
+});
+
+export const ServiceIndex = z.object({
+  name: z.string(),
+  version: z.string(),
+  links: z.record(z.string(), z.string()),
+  request_id: z.string(),
+});
+
+export const UserCreated = z.object({ username: z.string(), role: Role, request_id: z.string() });
+
+export const TokenResponse = z.object({
+  access_token: z.string(),
+  token_type: z.literal('bearer'),
+  expires_in: z.number().int().meta({ description: 'seconds' }),
+  request_id: z.string(),
+});
 
 export const ErrorBody = z.object({
   error: z.object({

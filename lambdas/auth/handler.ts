@@ -5,15 +5,15 @@ import { httpHandler, json, parseFormOrJson, parseJson, validate } from '../shar
 
 /** POST /users and POST /token (OAuth2 password grant). */
 export const handler = httpHandler({
-  'POST /users': async (event) => {
+  'POST /users': async (event, ctx) => {
     const body = validate(CreateUserBody, parseJson(event));
     const caller = await optionalPrincipal(event);
     const user = await authService().register(body, caller);
-    return json(201, { username: user.username, role: user.role });
+    return json(201, { username: user.username, role: user.role, request_id: ctx.requestId });
   },
-  'POST /token': async (event) => {
+  'POST /token': async (event, ctx) => {
     const body = validate(TokenBody, parseFormOrJson(event));
     const token = await authService().login(body.username, body.password);
-    return json(200, token, { 'cache-control': 'no-store' });
+    return json(200, { ...token, request_id: ctx.requestId }, { 'cache-control': 'no-store' });
   },
 });

@@ -1,38 +1,53 @@
-import { PredictOneBody, predictManyBody } from '../../core/api/schemas.js';
+import type { z } from 'zod';
+import type { Health, ModelInfo, ServiceIndex } from '../../core/api/schemas.js';
+import { ModelInfoQuery, PredictOneBody, predictManyBody } from '../../core/api/schemas.js';
+import { SERVICE } from '../../core/api/service-info.js';
 import { isAppError } from '../../core/errors.js';
+import type { VersionSelector } from '../../core/registry/service.js';
 import { predictionService, registryService, settings } from '../../core/services.js';
 import { requirePrincipal } from '../shared/auth.js';
 import { httpHandler, json, parseJson, validate } from '../shared/http.js';
 
-const SERVICE = { name: 'serverless-mlops', version: '0.1.0' } as const;
-
 /** POST /predict, GET /model-info, GET /health, GET /. */
 export const handler = httpHandler({
-  'GET /': async () =>
+  'GET /': async (_event, ctx) =>
     json(200, {
       ...SERVICE,
       links: {
+        docs: '/docs',
+        openapi: '/openapi.json',
         health: '/health',
         predict: '/predict',
         model_info: '/model-info',
         token: '/token',
         users: '/users',
       },
-    }),
+      request_id: ctx.requestId,
+    } satisfies z.infer<typeof ServiceIndex>),
 
-  'GET /health': async () => {
-    const checks: Record<string, unknown> = { live: true };
-    let ready = false;
+  'GET /health': async (_event, ctx) => {
+    let body: z.infer<typeof Health>;
     try {
       const model = await predictionService().model();
-      checks['model'] = { name: model.record.name, version: model.record.version, loaded: true };
-      checks['registry'] = 'reachable';
-      ready = true;
+      body = {
+        status: 'ok',
+        live: true,
+        registry: 'reachable',
+        model: { name: model.record.name, version: model.record.version, loaded: true },
+        request_id: ctx.requestId,
+      };
+      ctx.modelVersion = model.record.version;
     } catch (error) {
-      checks['registry'] = isAppError(error) ? 'reachable' : 'unreachable';
-      checks['model'] = { loaded: false, reason: error instanceof Error ? error.message : String(error) };
+      body = {
+        status: 'degraded',
+        live: true,
+        // An AppError means the registry answered (e.g. "no production version").
+        registry: isAppError(error) ? 'reachable' : 'unreachable',
+        model: { loaded: false, reason: isAppError(error) ? error.message : 'model registry unreachable' },
+        request_id: ctx.requestId,
+      };
     }
-    return json(ready ? 200 : 503, { status: ready ? 'ok' : 'degraded', ...checks });
+    return json(body.status === 'ok' ? 200 : 503, body, { 'cache-control': 'no-store' });
   },
 
   'POST /predict': async (event, ctx) => {
@@ -43,15 +58,11 @@ export const handler = httpHandler({
       ? validate(predictManyBody(settings.maxBatchRows), raw)
       : validate(PredictOneBody, raw);
     const rows = 'instances' in body ? body.instances : [body.features];
-    const selector = {
-      ...(body.version !== undefined ? { version: body.version } : {}),
-      ...(body.alias !== undefined ? { alias: body.alias } : {}),
-    };
     const result = await predictionService().predict({
       rows,
       single: !batch,
       ...(body.model !== undefined ? { model: body.model } : {}),
-      selector,
+      selector: selectorOf(body),
     });
     ctx.modelVersion = result.model.record.version;
     const modelFields = {
@@ -65,10 +76,12 @@ export const handler = httpHandler({
     return json(200, { prediction: row!.prediction, probabilities: row!.probabilities, ...modelFields });
   },
 
-  'GET /model-info': async (event) => {
+  'GET /model-info': async (event, ctx) => {
     await requirePrincipal(event);
-    const model = await predictionService().model();
+    const query = validate(ModelInfoQuery, event.queryStringParameters ?? {}, 'query');
+    const model = await predictionService().model(query.model, selectorOf(query));
     const record = model.record;
+    ctx.modelVersion = record.version;
     const registered = await registryService().store.getModel(record.name);
     const aliases = Object.entries(registered?.aliases ?? {})
       .filter(([, v]) => v === record.version)
@@ -78,14 +91,22 @@ export const handler = httpHandler({
       version: record.version,
       aliases,
       algorithm: record.algorithm,
-      metrics: record.metrics,
-      params: record.params,
-      feature_names: record.featureNames,
-      classes: record.classes,
+      metrics: { ...record.metrics },
+      params: { ...record.params },
+      feature_names: [...record.featureNames],
+      classes: [...record.classes],
       trained_at: record.trainedAt,
       run_id: record.runId,
-      dataset: record.dataset,
+      dataset: { ...record.dataset },
       sha256: record.sha256,
-    });
+      request_id: ctx.requestId,
+    } satisfies z.infer<typeof ModelInfo>);
   },
 });
+
+function selectorOf(input: { version?: number | undefined; alias?: string | undefined }): VersionSelector {
+  return {
+    ...(input.version !== undefined ? { version: input.version } : {}),
+    ...(input.alias !== undefined ? { alias: input.alias } : {}),
+  };
+}
