@@ -1,6 +1,7 @@
 import { ArtifactStore } from './artifacts/store.js';
 import { keyProviderFromEnv } from './auth/keys.js';
 import { AuthService } from './auth/service.js';
+import { LoginThrottle } from './auth/throttle.js';
 import { TokenService } from './auth/tokens.js';
 import { UserStore } from './auth/users.js';
 import { documentClient, resetClients, s3Client } from './aws/clients.js';
@@ -67,6 +68,10 @@ export const authService = lazy(
   () =>
     new AuthService(new UserStore(documentClient(), requireEnv('usersTable')), tokenService(), {
       allowSelfRegistration: booleanEnv('allowSelfRegistration', false),
+      throttle: new LoginThrottle(documentClient(), requireEnv('usersTable'), {
+        maxFailures: numberEnv('loginMaxFailures', 5),
+        windowSeconds: numberEnv('loginWindowSeconds', 900),
+      }),
     }),
 );
 

@@ -25,8 +25,8 @@ export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
 export const TokenBody = z.object({
   grant_type: z.literal('password').optional(),
-  username: z.string().min(1, 'is required'),
-  password: z.string().min(1, 'is required'),
+  username: z.string().min(1, 'is required').max(128, 'must be at most 128 characters'),
+  password: z.string().min(1, 'is required').max(1024, 'must be at most 1024 characters'),
 });
 
 const FeatureValue = z.number().meta({ description: 'a finite number (float32 range)' });

@@ -20,6 +20,9 @@ export const ENV = {
   jwtAudience: 'JWT_AUDIENCE',
   tokenTtlSeconds: 'TOKEN_TTL_SECONDS',
   allowSelfRegistration: 'ALLOW_SELF_REGISTRATION',
+  /** Login throttling: failed attempts per username within the window that lock it for a window. */
+  loginMaxFailures: 'LOGIN_MAX_FAILURES',
+  loginWindowSeconds: 'LOGIN_WINDOW_SECONDS',
   defaultModelName: 'DEFAULT_MODEL_NAME',
   defaultDataset: 'DEFAULT_DATASET',
   defaultTarget: 'DEFAULT_TARGET',

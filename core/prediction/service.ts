@@ -30,8 +30,24 @@ export class PredictionService {
     readonly defaultModel: string,
   ) {}
 
-  model(name?: string, selector?: VersionSelector): Promise<LoadedModel> {
-    return this.cache.get(name ?? this.defaultModel, selector);
+  /**
+   * The served model (default: production of the default model). No default model yet is a 503
+   * (try again later); a model the caller named that does not exist is the caller's 404.
+   */
+  async model(name?: string, selector?: VersionSelector): Promise<LoadedModel> {
+    try {
+      return await this.cache.get(name ?? this.defaultModel, selector);
+    } catch (error) {
+      if (
+        name !== undefined &&
+        name !== this.defaultModel &&
+        error instanceof AppError &&
+        error.code === 'NO_MODEL'
+      ) {
+        throw new AppError('NOT_FOUND', error.message, { cause: error });
+      }
+      throw error;
+    }
   }
 
   async predict(request: PredictionRequest): Promise<PredictionResult> {
