@@ -31,6 +31,10 @@ export const ENV = {
   stage: 'MLOPS_STAGE',
   codeVersion: 'MLOPS_CODE_VERSION',
   logLevel: 'LOG_LEVEL',
+  /** Amazon Managed Prometheus remote-write URL; metrics are remote-written only when set. */
+  ampRemoteWriteUrl: 'AMP_REMOTE_WRITE_URL',
+  /** Set by the Lambda runtime; its presence turns on EMF metrics (CloudWatch). */
+  lambdaFunctionName: 'AWS_LAMBDA_FUNCTION_NAME',
 } as const;
 
 export type EnvKey = keyof typeof ENV;
