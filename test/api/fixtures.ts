@@ -4,10 +4,7 @@ import { trainingDeps } from '../../core/services.js';
 import { type TrainOutcome, trainAndRegister } from '../../core/training/service.js';
 
 /** Trains and registers a model on builtin:iris against the running emulators. */
-export function trainIris(
-  modelName = 'iris',
-  options: { seed?: number; algorithm?: 'logreg' | 'tree' } = {},
-) {
+export function trainIris(modelName = 'iris', options: { seed?: number } = {}) {
   return trainAndRegister(
     { dataset: 'builtin:iris', modelName, ...options },
     trainingDeps(),

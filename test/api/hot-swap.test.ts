@@ -1,0 +1,125 @@
+import { ENV } from '../../core/config/env.js';
+import { registryService } from '../../core/services.js';
+import { type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
+import { trainIris } from './fixtures.js';
+
+/**
+ * Promotion while a bounded loopback load runs: zero failed requests, and the new version
+ * answers within the (shortened) refresh interval. A version whose artifact fails its digest
+ * check never replaces the one serving.
+ */
+const REFRESH_SECONDS = 0.5;
+const WORKERS = 4;
+const IRIS = { features: [5.1, 3.5, 1.4, 0.2] };
+
+let api: LocalApi;
+let token: string;
+
+beforeAll(async () => {
+  api = await startLocalApi({ env: { [ENV.modelRefreshSeconds]: String(REFRESH_SECONDS) } });
+  await trainIris('iris', { seed: 1 });
+  await trainIris('iris', { seed: 2 });
+  token = await userToken(api);
+}, 120_000);
+
+afterAll(() => api?.stop());
+
+interface Sample {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly status: number;
+  readonly version?: number;
+}
+
+/** Runs WORKERS sequential request loops until `stop()`; returns every sample. */
+function load() {
+  let running = true;
+  const samples: Sample[] = [];
+  const worker = async () => {
+    while (running) {
+      const startedAt = performance.now();
+      const res = await api.call('POST', '/predict', { json: IRIS, token });
+      samples.push({
+        startedAt,
+        endedAt: performance.now(),
+        status: res.status,
+        version: res.body?.model_version,
+      });
+    }
+  };
+  const done = Promise.all(Array.from({ length: WORKERS }, worker));
+  return {
+    samples,
+    async stop() {
+      running = false;
+      await done;
+      return samples;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function production(): Promise<{ serving: number; other: number }> {
+  const model = await registryService().requireModel('iris');
+  const serving = model.aliases['production']!;
+  return { serving, other: serving === 1 ? 2 : 1 };
+}
+
+async function waitFor(samples: Sample[], version: number, timeoutMs: number): Promise<Sample | undefined> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const hit = samples.find((s) => s.version === version);
+    if (hit) return hit;
+    await sleep(20);
+  }
+  return undefined;
+}
+
+test('promoting a version during a load test: zero failures, new version within the refresh interval', async () => {
+  const { serving, other } = await production();
+  const run = load();
+  await sleep(300);
+  expect(run.samples.every((s) => s.version === serving)).toBe(true);
+
+  const promotedAt = performance.now();
+  await registryService().promote('iris', other);
+  const first = await waitFor(run.samples, other, 5_000);
+  await sleep(300);
+  const samples = await run.stop();
+
+  expect(samples.filter((s) => s.status !== 200)).toEqual([]);
+  expect(first).toBeDefined();
+  // One refresh interval, plus one model load and a request's worth of slack.
+  expect(first!.endedAt - promotedAt).toBeLessThan(REFRESH_SECONDS * 1000 + 1_500);
+  // Once the new version has answered, every request started afterwards gets it.
+  const later = samples.filter((s) => s.startedAt > first!.endedAt);
+  expect(later.length).toBeGreaterThan(0);
+  expect(later.every((s) => s.version === other)).toBe(true);
+  expect(samples.length).toBeGreaterThan(50);
+});
+
+test('a new production version that fails its integrity check does not replace the serving one', async () => {
+  const { serving } = await production();
+  const current = await registryService().resolve('iris');
+  const { name: _n, version: _v, createdAt: _c, ...data } = current;
+  const broken = await registryService().store.createVersion('iris', { ...data, sha256: '0'.repeat(64) });
+
+  const run = load();
+  await sleep(200);
+  await registryService().promote('iris', broken.version);
+  await sleep(REFRESH_SECONDS * 1000 * 4);
+  const samples = await run.stop();
+
+  expect(samples.filter((s) => s.status !== 200)).toEqual([]);
+  expect(samples.every((s) => s.version === serving)).toBe(true);
+  const health = await api.call('GET', '/health');
+  expect(health.status).toBe(200);
+  expect(health.body.model.version).toBe(serving);
+
+  // Pinning the broken version explicitly is a clear 503, not a 500.
+  const pinned = await api.call('POST', '/predict', { json: { ...IRIS, version: broken.version }, token });
+  expect(pinned.status).toBe(503);
+  expect(pinned.body.error.code).toBe('MODEL_UNAVAILABLE');
+  await registryService().promote('iris', serving);
+});

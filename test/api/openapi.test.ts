@@ -1,0 +1,178 @@
+import type { z } from 'zod';
+import { routeContracts } from '../../core/api/contracts.js';
+import { openApiDocument, routesWithoutContract } from '../../core/api/openapi.js';
+import { ROUTES, routeKey } from '../../core/api/routes.js';
+import {
+  Health,
+  ModelInfo,
+  PredictManyResponse,
+  PredictOneResponse,
+  ServiceIndex,
+  TokenResponse,
+  UserCreated,
+} from '../../core/api/schemas.js';
+import { ENV } from '../../core/config/env.js';
+import { type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
+import { trainIris } from './fixtures.js';
+
+/** The contract: one zod schema per route drives validation, the OpenAPI document and /docs. */
+const contracts = routeContracts(1000);
+
+describe('route contracts', () => {
+  test('every route in ROUTES has a contract (admin routes register theirs in core/api/admin-schemas.ts)', () => {
+    expect(routesWithoutContract(contracts)).toEqual([]);
+  });
+
+  test('no contract names a route that does not exist', () => {
+    const keys = new Set(ROUTES.map(routeKey));
+    expect(Object.keys(contracts).filter((k) => !keys.has(k))).toEqual([]);
+  });
+
+  test('the generator refuses a route without a contract', () => {
+    const { ['POST /predict']: _gone, ...rest } = contracts;
+    expect(() => openApiDocument({ version: 't', maxBatchRows: 10, contracts: rest })).toThrow(
+      'routes without a contract: POST /predict',
+    );
+  });
+
+  test('every example body is valid input for the schema the handler validates with', () => {
+    for (const [key, contract] of Object.entries(contracts)) {
+      const bodies = [
+        ...(contract.example !== undefined ? [contract.example] : []),
+        ...Object.values(contract.examples ?? {}).map((e) => e.value),
+      ];
+      if (contract.body) expect(bodies.length).toBeGreaterThan(0);
+      for (const body of bodies) {
+        const parsed = contract.body!.safeParse(body);
+        expect({ key, ok: parsed.success }).toEqual({ key, ok: true });
+      }
+    }
+  });
+
+  test('the document is OpenAPI 3.1 with every visible route, its request schema and its errors', () => {
+    const doc = openApiDocument({ version: '1.2.3', maxBatchRows: 1000 }) as {
+      openapi: string;
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    for (const route of ROUTES) {
+      const contract = contracts[routeKey(route)]!;
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+      if (contract.hidden) {
+        expect(op).toBeUndefined();
+        continue;
+      }
+      expect(op).toBeDefined();
+      const responses = op!['responses'] as Record<string, unknown>;
+      if (route.access !== 'public') expect(Object.keys(responses)).toContain('401');
+      if (route.access === 'admin') expect(Object.keys(responses)).toContain('403');
+      if (contract.body) {
+        expect(op!['requestBody']).toBeDefined();
+        expect(Object.keys(responses)).toEqual(expect.arrayContaining(['400', '422']));
+      }
+    }
+    const predict = doc.paths['/predict']!['post']!;
+    const body = JSON.stringify(predict['requestBody']);
+    expect(body).toContain('"maxItems":1000');
+    expect(body).toContain('"additionalProperties":false');
+  });
+});
+
+describe('served contract', () => {
+  let api: LocalApi;
+  let token: string;
+
+  beforeAll(async () => {
+    api = await startLocalApi({ env: { [ENV.allowSelfRegistration]: 'true' } });
+    await trainIris();
+  }, 120_000);
+  afterAll(() => api?.stop());
+
+  const conforms = (schema: z.ZodType, body: unknown) => {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues));
+  };
+
+  test('the README session, verbatim, and every answer matches its documented response schema', async () => {
+    const created = await api.call('POST', '/users', { json: { username: 'alice', password: 'wonderland' } });
+    expect(created.status).toBe(201);
+    conforms(UserCreated, created.body);
+
+    const issued = await api.call('POST', '/token', { form: { username: 'alice', password: 'wonderland' } });
+    expect(issued.status).toBe(200);
+    expect(issued.body).toMatchObject({ token_type: 'bearer', expires_in: expect.any(Number) });
+    conforms(TokenResponse, issued.body);
+    token = issued.body.access_token;
+
+    const one = await api.call('POST', '/predict', { json: { features: [5.1, 3.5, 1.4, 0.2] }, token });
+    expect(one.status).toBe(200);
+    expect(one.body.prediction).toBe('setosa');
+    conforms(PredictOneResponse, one.body);
+
+    const named = await api.call('POST', '/predict', {
+      json: contracts['POST /predict']!.examples!['named']!.value,
+      token,
+    });
+    expect(named.body.prediction).toBe('setosa');
+
+    const many = await api.call('POST', '/predict', {
+      json: {
+        instances: [
+          [5.1, 3.5, 1.4, 0.2],
+          [6.7, 3.0, 5.2, 2.3],
+        ],
+      },
+      token,
+    });
+    conforms(PredictManyResponse, many.body);
+    expect(many.body.predictions.map((p: { prediction: string }) => p.prediction)).toEqual([
+      'setosa',
+      'virginica',
+    ]);
+
+    const info = await api.call('GET', '/model-info', { token });
+    conforms(ModelInfo, info.body);
+    expect(info.body.aliases).toContain('production');
+    expect(info.body.dataset.fingerprint).toEqual(expect.any(String));
+    const pinned = await api.call('GET', `/model-info?version=${info.body.version}`, { token });
+    expect(pinned.body.version).toBe(info.body.version);
+
+    const health = await api.call('GET', '/health');
+    expect(health.status).toBe(200);
+    conforms(Health, health.body);
+    conforms(ServiceIndex, (await api.call('GET', '/')).body);
+  });
+
+  test('/openapi.json serves the generated document; /docs serves Swagger UI from local files', async () => {
+    const doc = await api.call('GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/predict', '/model-info', '/token']),
+    );
+
+    const page = await api.call('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.text).toContain('/docs/swagger-ui-bundle.js');
+    expect(page.text).not.toMatch(/https?:\/\//); // no CDN
+    for (const asset of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+      const res = await fetch(`${api.url}/docs/${asset}`);
+      expect(res.status).toBe(200);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+    }
+  });
+
+  test('"Authorize" in /docs works: the OAuth2 password flow form Swagger UI posts', async () => {
+    await userToken(api, 'swagger', 'swagger-password');
+    const res = await api.call('POST', '/token', {
+      form: { grant_type: 'password', username: 'swagger', password: 'swagger-password', scope: '' },
+    });
+    expect(res.status).toBe(200);
+    const predict = await api.call('POST', '/predict', {
+      json: { features: [5.1, 3.5, 1.4, 0.2] },
+      token: res.body.access_token,
+    });
+    expect(predict.status).toBe(200);
+  });
+});
