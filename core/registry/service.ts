@@ -15,7 +15,7 @@ export interface VersionSelector {
 }
 
 /** Stage names of MLflow < 2.9, accepted for users who still think in stages. */
-const STAGE_ALIASES: Record<string, string> = {
+export const STAGE_ALIASES: Readonly<Record<string, string>> = {
   production: PRODUCTION,
   staging: CHALLENGER,
 };
@@ -26,7 +26,10 @@ export function normaliseAlias(alias: string): string {
 }
 
 const ALIAS = /^[a-z][a-z0-9_-]{0,31}$/;
-const MAX_RETRIES = 5;
+/** Alias writes are optimistic; under N racing writers one wins per round, so allow many rounds. */
+const MAX_RETRIES = 25;
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
 
 export class RegistryService {
   constructor(readonly store: RegistryStore) {}
@@ -44,7 +47,7 @@ export class RegistryService {
     if (!model) {
       throw new AppError(
         'NO_MODEL',
-        `no model named "${name}" is registered yet; train one with "npm run train"`,
+        `no model named "${name}" is registered yet; train one with "mlops train"`,
         {
           retryAfter: 60,
         },
@@ -89,8 +92,48 @@ export class RegistryService {
         return { version, decision };
       } catch (error) {
         if (!isConcurrentUpdate(error) || attempt >= MAX_RETRIES) throw error;
+        await backoff(attempt);
       }
     }
+  }
+
+  listModels(): Promise<RegisteredModel[]> {
+    return this.store.listModels();
+  }
+
+  async listVersions(name: string, limit?: number): Promise<ModelVersion[]> {
+    await this.requireModel(name);
+    return this.store.listVersions(name, limit);
+  }
+
+  async getVersion(name: string, version: number): Promise<ModelVersion> {
+    assertModelName(name);
+    const record = await this.store.getVersion(name, version);
+    if (!record) throw new AppError('NOT_FOUND', `model "${name}" has no version ${version}`);
+    return record;
+  }
+
+  /** Description and tags of a model, or of one of its versions (an empty tag value removes the tag). */
+  async updateMetadata(
+    name: string,
+    change: { version?: number; description?: string; tags?: Record<string, string> },
+  ): Promise<void> {
+    assertModelName(name);
+    const { version, ...rest } = change;
+    await this.store.updateMetadata(name, version, rest);
+  }
+
+  async removeAlias(name: string, alias: string): Promise<RegisteredModel> {
+    const normalised = normaliseAlias(alias);
+    return this.withRetry(name, async (model) => {
+      if (model.aliases[normalised] === undefined) {
+        throw new AppError('NOT_FOUND', `model "${name}" has no alias "${normalised}"`);
+      }
+      if (normalised === PRODUCTION) {
+        throw new AppError('CONFLICT', 'the production alias cannot be removed; promote or roll back instead');
+      }
+      return this.store.removeAlias(model, normalised);
+    });
   }
 
   async setAlias(name: string, alias: string, version: number): Promise<RegisteredModel> {
@@ -130,6 +173,7 @@ export class RegistryService {
         return await action(model);
       } catch (error) {
         if (!isConcurrentUpdate(error) || attempt >= MAX_RETRIES) throw error;
+        await backoff(attempt);
       }
     }
   }

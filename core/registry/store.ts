@@ -112,16 +112,23 @@ export class RegistryStore {
 
   /** Versions of a model, newest first. */
   async listVersions(name: string, limit = 100): Promise<ModelVersion[]> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `MODEL#${name}`, ':prefix': 'VERSION#' },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map(toVersion);
+    const versions: ModelVersion[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `MODEL#${name}`, ':prefix': 'VERSION#' },
+          ScanIndexForward: false,
+          Limit: limit - versions.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      versions.push(...(out.Items ?? []).map(toVersion));
+      start = out.LastEvaluatedKey;
+    } while (start && versions.length < limit);
+    return versions;
   }
 
   /**
@@ -172,19 +179,122 @@ export class RegistryStore {
     }
   }
 
-  async removeAlias(expected: RegisteredModel, alias: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
+  async removeAlias(expected: RegisteredModel, alias: string): Promise<RegisteredModel> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: modelKey(expected.name),
+          UpdateExpression: 'REMOVE aliases.#alias SET #revision = :next, updatedAt = :now',
+          ConditionExpression: '#revision = :expected',
+          ExpressionAttributeNames: { '#alias': alias, '#revision': 'revision' },
+          ExpressionAttributeValues: {
+            ':next': expected.revision + 1,
+            ':expected': expected.revision,
+            ':now': new Date().toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toModel(out.Attributes!);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new AppError(
+          'CONCURRENT_UPDATE',
+          `model "${expected.name}" changed concurrently; read it again and retry`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Sets the description and/or merges tags (an empty-string tag value removes the tag) of the
+   * model, or of one version when `version` is given. Tags live in a map attribute, so each key
+   * is its own path: concurrent edits of different tags do not overwrite each other.
+   */
+  async updateMetadata(
+    name: string,
+    version: number | undefined,
+    change: { description?: string; tags?: Record<string, string> },
+  ): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    const removes: string[] = [];
+    if (change.description !== undefined) {
+      names['#description'] = 'description';
+      values[':description'] = change.description;
+      sets.push('#description = :description');
+    }
+    const tags = Object.entries(change.tags ?? {});
+    if (tags.length > 0) {
+      names['#tags'] = 'tags';
+      values[':empty'] = {};
+      // A map must exist before its keys can be set; a first statement cannot do both.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: version === undefined ? modelKey(name) : { pk: `MODEL#${name}`, sk: versionSk(version) },
+          UpdateExpression: 'SET #tags = if_not_exists(#tags, :empty)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#tags': 'tags' },
+          ExpressionAttributeValues: { ':empty': {} },
+        }),
+      ).catch(rethrowMissing(name, version));
+      delete values[':empty'];
+      tags.forEach(([key, value], i) => {
+        names[`#t${i}`] = key;
+        if (value === '') removes.push(`#tags.#t${i}`);
+        else {
+          values[`:t${i}`] = value;
+          sets.push(`#tags.#t${i} = :t${i}`);
+        }
+      });
+    }
+    if (sets.length === 0 && removes.length === 0) return;
+    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: version === undefined ? modelKey(name) : { pk: `MODEL#${name}`, sk: versionSk(version) },
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+        }),
+      )
+      .catch(rethrowMissing(name, version));
+  }
+
+  /** The version registered from a run, via the byRun index (lineage run → version). */
+  async versionByRun(runId: string): Promise<ModelVersion | undefined> {
+    const out = await this.client.send(
+      new QueryCommand({
         TableName: this.tableName,
-        Key: modelKey(expected.name),
-        UpdateExpression: 'REMOVE aliases.#alias SET #revision = :next',
-        ConditionExpression: '#revision = :expected',
-        ExpressionAttributeNames: { '#alias': alias, '#revision': 'revision' },
-        ExpressionAttributeValues: { ':next': expected.revision + 1, ':expected': expected.revision },
+        IndexName: 'byRun',
+        KeyConditionExpression: 'runId = :run',
+        ExpressionAttributeValues: { ':run': runId },
+        Limit: 1,
       }),
     );
+    const item = out.Items?.[0];
+    return item ? toVersion(item) : undefined;
   }
 }
+
+const rethrowMissing = (name: string, version: number | undefined) => (error: unknown) => {
+  if (error instanceof ConditionalCheckFailedException) {
+    throw new AppError(
+      'NOT_FOUND',
+      version === undefined ? `model "${name}" is not registered` : `model "${name}" has no version ${version}`,
+    );
+  }
+  throw error;
+};
 
 function toModel(item: Record<string, unknown>): RegisteredModel {
   const { pk: _pk, sk: _sk, ...rest } = item;
