@@ -63,6 +63,47 @@ export const ROUTES: readonly RouteDefinition[] = [
     access: 'public',
     summary: 'Static files of the docs page',
   },
+  // Admin API (lambdas/admin): training, tracking and the model registry.
+  { method: 'POST', path: '/train', function: 'admin', access: 'admin', summary: 'Start a training run (202 + run id)' },
+  { method: 'GET', path: '/runs', function: 'admin', access: 'admin', summary: 'Runs of an experiment, newest first' },
+  { method: 'GET', path: '/runs/{id}', function: 'admin', access: 'admin', summary: 'One run and its trials' },
+  { method: 'GET', path: '/experiments', function: 'admin', access: 'admin', summary: 'Experiments' },
+  { method: 'GET', path: '/models', function: 'admin', access: 'admin', summary: 'Registered models and aliases' },
+  {
+    method: 'GET',
+    path: '/models/{name}/versions',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Versions of a model, newest first',
+  },
+  {
+    method: 'POST',
+    path: '/models/{name}/promote',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Make a version production',
+  },
+  {
+    method: 'POST',
+    path: '/models/{name}/rollback',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Production back to the previous production version',
+  },
+  {
+    method: 'POST',
+    path: '/models/{name}/aliases',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Point (or remove) an alias',
+  },
+  {
+    method: 'POST',
+    path: '/models/{name}/metadata',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Description and tags of a model or version',
+  },
 ] as const;
 
 /** Route key as API Gateway HTTP APIs spell it, e.g. `POST /predict`. */

@@ -29,6 +29,12 @@ export const ENV = {
   modelRefreshSeconds: 'MODEL_REFRESH_SECONDS',
   maxBatchRows: 'MAX_BATCH_ROWS',
   stage: 'MLOPS_STAGE',
+  /** The train function the admin API invokes asynchronously; unset locally (trains in-process). */
+  trainFunctionName: 'TRAIN_FUNCTION_NAME',
+  /** Promotion policy: metric, minimum value and margin over production a new version needs. */
+  promotionMetric: 'PROMOTION_METRIC',
+  promotionMinimum: 'PROMOTION_MIN',
+  promotionMargin: 'PROMOTION_MARGIN',
   codeVersion: 'MLOPS_CODE_VERSION',
   logLevel: 'LOG_LEVEL',
   /** Amazon Managed Prometheus remote-write URL; metrics are remote-written only when set. */
