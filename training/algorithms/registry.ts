@@ -1,0 +1,33 @@
+import { ModelFormatError } from '../errors.js';
+import type { Algorithm, FitContext, ModelJson, Params, TrainedModel } from '../model.js';
+import { LOGREG_DEFAULTS, LogisticRegression } from './logreg.js';
+
+export interface AlgorithmSpec {
+  defaults: Params;
+  fit(X: number[][], y: number[], ctx: FitContext, params: Params): TrainedModel;
+  load(json: ModelJson): TrainedModel;
+}
+
+export const ALGORITHM_SPECS: Partial<Record<Algorithm, AlgorithmSpec>> = {
+  logreg: { defaults: LOGREG_DEFAULTS, fit: LogisticRegression.train, load: LogisticRegression.load },
+};
+
+export function algorithmSpec(algorithm: string): AlgorithmSpec {
+  const spec = Object.hasOwn(ALGORITHM_SPECS, algorithm)
+    ? ALGORITHM_SPECS[algorithm as Algorithm]
+    : undefined;
+  if (!spec) {
+    throw new RangeError(
+      `algorithm must be one of ${Object.keys(ALGORITHM_SPECS).join(', ')}, got '${algorithm}'`,
+    );
+  }
+  return spec;
+}
+
+/** Restores a model from its toJSON() form, checking the name/version tag. */
+export function loadModel(json: ModelJson): TrainedModel {
+  if (typeof json !== 'object' || json === null || typeof json.name !== 'string') {
+    throw new ModelFormatError('model JSON must be an object with a name tag');
+  }
+  return algorithmSpec(json.name).load(json);
+}

@@ -1,0 +1,35 @@
+export { LOGREG_DEFAULTS, LogisticRegression } from './algorithms/logreg.js';
+export { ALGORITHM_SPECS, algorithmSpec, loadModel } from './algorithms/registry.js';
+export {
+  BUILTIN_DATASETS,
+  type BuiltinDatasetName,
+  type BuiltinDatasetSource,
+  builtinDataDirs,
+  builtinDataset,
+  builtinDatasetPath,
+  isBuiltinDatasetName,
+  loadBuiltinDataset,
+  readBuiltinDataset,
+} from './builtin-datasets.js';
+export { parseCsv } from './csv.js';
+export {
+  type Dataset,
+  type FeatureSchema,
+  type ParseDatasetOptions,
+  parseDataset,
+  selectRows,
+} from './dataset.js';
+export { DatasetError, type DatasetErrorCode, ModelFormatError, TrainingError } from './errors.js';
+export { type ClassMetrics, confusionMatrix, evaluate, logLoss, type Metrics } from './evaluate.js';
+export {
+  ALGORITHMS,
+  type Algorithm,
+  type ModelJson,
+  type Params,
+  type ParamValue,
+  type TrainedModel,
+} from './model.js';
+export { ONNX_INPUT, ONNX_LABEL, ONNX_PROBABILITIES } from './onnx/classifier-graphs.js';
+export { deriveSeed, mulberry32 } from './random.js';
+export { type SplitIndices, stratifiedKFold, stratifiedSplit } from './split.js';
+export { type TrainOptions, type TrainResult, trainModel } from './train.js';

@@ -1,0 +1,120 @@
+import { attr, encodeModel, type OnnxNode, TensorElemType } from './onnx-model.js';
+
+/** Graph contract shared by every exported model. */
+export const ONNX_INPUT = 'features';
+export const ONNX_LABEL = 'label';
+export const ONNX_PROBABILITIES = 'probabilities';
+
+interface ClassifierGraphInfo {
+  algorithm: string;
+  featureNames: readonly string[];
+  classes: readonly string[];
+}
+
+function encodeClassifier(info: ClassifierGraphInfo, nodes: OnnxNode[]): Uint8Array {
+  return encodeModel(
+    {
+      name: `${info.algorithm}_classifier`,
+      nodes,
+      inputs: [{ name: ONNX_INPUT, elemType: TensorElemType.FLOAT, shape: ['N', info.featureNames.length] }],
+      outputs: [
+        { name: ONNX_LABEL, elemType: TensorElemType.STRING, shape: ['N'] },
+        { name: ONNX_PROBABILITIES, elemType: TensorElemType.FLOAT, shape: ['N', info.classes.length] },
+      ],
+    },
+    {
+      metadata: [
+        ['algorithm', info.algorithm],
+        ['feature_names', JSON.stringify(info.featureNames)],
+        ['classes', JSON.stringify(info.classes)],
+      ],
+    },
+  );
+}
+
+export interface LinearClassifierSpec extends ClassifierGraphInfo {
+  /** Scaler: y = (x - offset) * scale. */
+  offset: readonly number[];
+  scale: readonly number[];
+  /** Row-major [classes × features]. */
+  coefficients: readonly number[];
+  intercepts: readonly number[];
+}
+
+/** features → Scaler → LinearClassifier(SOFTMAX) → label, probabilities. */
+export function linearClassifierOnnx(spec: LinearClassifierSpec): Uint8Array {
+  return encodeClassifier(spec, [
+    {
+      opType: 'Scaler',
+      domain: 'ai.onnx.ml',
+      name: 'standardise',
+      inputs: [ONNX_INPUT],
+      outputs: ['scaled'],
+      attributes: [
+        ['offset', attr.floats(spec.offset)],
+        ['scale', attr.floats(spec.scale)],
+      ],
+    },
+    {
+      opType: 'LinearClassifier',
+      domain: 'ai.onnx.ml',
+      name: 'linear',
+      inputs: ['scaled'],
+      outputs: [ONNX_LABEL, ONNX_PROBABILITIES],
+      attributes: [
+        ['classlabels_strings', attr.strings(spec.classes)],
+        ['coefficients', attr.floats(spec.coefficients)],
+        ['intercepts', attr.floats(spec.intercepts)],
+        ['multi_class', attr.int(1)],
+        ['post_transform', attr.string('SOFTMAX')],
+      ],
+    },
+  ]);
+}
+
+export interface TreeEnsembleSpec extends ClassifierGraphInfo {
+  nodes: {
+    treeIds: number[];
+    nodeIds: number[];
+    featureIds: number[];
+    values: number[];
+    modes: ('BRANCH_LEQ' | 'LEAF')[];
+    trueNodeIds: number[];
+    falseNodeIds: number[];
+  };
+  leaves: { treeIds: number[]; nodeIds: number[]; classIds: number[]; weights: number[] };
+  baseValues?: number[];
+  postTransform: 'NONE' | 'SOFTMAX' | 'LOGISTIC';
+}
+
+/** features → TreeEnsembleClassifier → label, probabilities (scores summed over trees, then post_transform). */
+export function treeEnsembleOnnx(spec: TreeEnsembleSpec): Uint8Array {
+  const { nodes, leaves } = spec;
+  const attributes: OnnxNode['attributes'] = [];
+  if (spec.baseValues) attributes.push(['base_values', attr.floats(spec.baseValues)]);
+  attributes.push(
+    ['class_ids', attr.ints(leaves.classIds)],
+    ['class_nodeids', attr.ints(leaves.nodeIds)],
+    ['class_treeids', attr.ints(leaves.treeIds)],
+    ['class_weights', attr.floats(leaves.weights)],
+    ['classlabels_strings', attr.strings(spec.classes)],
+    ['nodes_falsenodeids', attr.ints(nodes.falseNodeIds)],
+    ['nodes_featureids', attr.ints(nodes.featureIds)],
+    ['nodes_modes', attr.strings(nodes.modes)],
+    ['nodes_nodeids', attr.ints(nodes.nodeIds)],
+    ['nodes_treeids', attr.ints(nodes.treeIds)],
+    ['nodes_truenodeids', attr.ints(nodes.trueNodeIds)],
+    ['nodes_values', attr.floats(nodes.values)],
+    ['post_transform', attr.string(spec.postTransform)],
+  );
+  return encodeClassifier(spec, [
+    {
+      opType: 'TreeEnsembleClassifier',
+      domain: 'ai.onnx.ml',
+      name: 'trees',
+      inputs: [ONNX_INPUT],
+      outputs: [ONNX_LABEL, ONNX_PROBABILITIES],
+      attributes,
+    },
+  ]);
+}

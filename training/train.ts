@@ -1,0 +1,55 @@
+import { algorithmSpec } from './algorithms/registry.js';
+import { type Dataset, selectRows } from './dataset.js';
+import { evaluate, type Metrics } from './evaluate.js';
+import type { Algorithm, Params, TrainedModel } from './model.js';
+import { checkSeed } from './random.js';
+import { type SplitIndices, stratifiedSplit } from './split.js';
+
+export interface TrainOptions {
+  algorithm: Algorithm;
+  seed?: number;
+  testSize?: number;
+  params?: Params;
+  /** Reuse a precomputed split (e.g. during search) instead of deriving it from seed/testSize. */
+  split?: SplitIndices;
+}
+
+export interface TrainResult {
+  model: TrainedModel;
+  onnx: Uint8Array;
+  /** Metrics on the held-out test split. */
+  metrics: Metrics;
+  split: { train: number; test: number };
+  durationMs: number;
+}
+
+/** Splits (stratified, seeded), fits on train, evaluates on test and exports ONNX. Pure: no I/O. */
+export function trainModel(dataset: Dataset, options: TrainOptions): TrainResult {
+  const started = performance.now();
+  const spec = algorithmSpec(options.algorithm);
+  const seed = checkSeed(options.seed ?? 42);
+  const split = options.split ?? stratifiedSplit(dataset.y, { testSize: options.testSize ?? 0.2, seed });
+  const train = selectRows(dataset, split.train);
+  const test = selectRows(dataset, split.test);
+  const model = spec.fit(
+    train.X,
+    train.y,
+    { classes: dataset.classes, featureNames: dataset.featureNames, seed },
+    options.params ?? {},
+  );
+  const proba = model.predictProba(test.X);
+  const metrics = evaluate(
+    test.y,
+    proba.map((p) => p.indexOf(Math.max(...p))),
+    proba,
+    dataset.classes,
+  );
+  const onnx = model.toOnnx();
+  return {
+    model,
+    onnx,
+    metrics,
+    split: { train: split.train.length, test: split.test.length },
+    durationMs: performance.now() - started,
+  };
+}
