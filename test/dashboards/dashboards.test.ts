@@ -40,7 +40,6 @@ function withTool(tool: string, present: boolean) {
       });
   }
   console.warn(`[dashboards] ${tool} not found: its checks are SKIPPED. Install it with: ${INSTALL}`);
-  // biome-ignore lint/suspicious/noSkippedTests: reported as skipped (not passed) when the tool is absent.
   return test.skip;
 }
 
