@@ -17,7 +17,7 @@ import { ENV, type EnvKey } from '../core/config/env.js';
 import type { TableDefinition } from '../core/config/tables.js';
 import { ARTIFACT_BUCKET } from '../core/config/tables.js';
 import type { PlatformConfig } from './config.js';
-import type { FunctionId } from './constructs/bundling.js';
+import { type FunctionId, functionIds } from './constructs/bundling.js';
 import type { BoundTable } from './constructs/definition-table.js';
 import { ProjectFunction } from './constructs/project-function.js';
 import { stagePolicy } from './defaults.js';
@@ -44,6 +44,7 @@ export const FUNCTION_SIZING = {
   // 1024 MB (~0.6 vCPU) keeps the cold start to a few seconds and warm predictions in single ms.
   predict: { memorySize: 1024, timeout: Duration.seconds(15) },
   admin: { memorySize: 512, timeout: Duration.seconds(29) },
+  docs: { memorySize: 256, timeout: Duration.seconds(10) },
   // Training (CV/tuning in pure JS) is CPU bound and holds the dataset in memory: ~1.2 vCPU.
   train: { memorySize: 2048, timeout: Duration.minutes(15) },
 } as const satisfies Record<FunctionId, { memorySize: number; timeout: Duration }>;
@@ -74,59 +75,77 @@ export class ApiStack extends Stack {
     const retention = config.logRetentionDays as logs.RetentionDays;
     const claims = jwtClaims(config);
 
-    const make = (functionId: FunctionId, description: string) => {
+    const verifiesTokens = (fn: ProjectFunction) =>
+      fn.bindJwtSecret(jwtSecret).setEnv('jwtIssuer', claims.issuer).setEnv('jwtAudience', claims.audience);
+
+    // What each function may touch. A Record over every FunctionId: a function added to the route
+    // table does not compile until it is wired here.
+    const wiring: Record<FunctionId, { description: string; bind: (fn: ProjectFunction) => void }> = {
+      auth: {
+        description: 'POST /users, POST /token',
+        bind: (fn) =>
+          verifiesTokens(fn)
+            .bindTable(tables.users, 'readWrite')
+            .setEnv('allowSelfRegistration', String(config.allowSelfRegistration))
+            .setEnv('tokenTtlSeconds', '3600'),
+      },
+      predict: {
+        description: 'Prediction and model info',
+        bind: (fn) =>
+          verifiesTokens(fn)
+            .bindTable(tables.registry, 'read')
+            .bindBucket(artifactBucket, { read: [ARTIFACT_BUCKET.runPrefix] })
+            .setEnv('defaultModelName', config.defaultModelName)
+            .setEnv('modelRefreshSeconds', '60')
+            .setEnv('maxBatchRows', '1000'),
+      },
+      admin: {
+        description: 'Admin routes: runs, registry, users, start training',
+        bind: (fn) =>
+          verifiesTokens(fn)
+            .bindTable(tables.registry, 'readWrite')
+            .bindTable(tables.runs, 'read')
+            .bindTable(tables.users, 'readWrite')
+            .setEnv('defaultModelName', config.defaultModelName)
+            .setEnv('defaultDataset', config.defaultDataset)
+            .setEnv('defaultTarget', config.defaultTarget),
+      },
+      // Serves the OpenAPI document and the docs page: static, no data access.
+      docs: { description: 'OpenAPI document and docs page', bind: () => {} },
+      train: {
+        description: 'Trains, records the run and registers the model version',
+        bind: (fn) =>
+          fn
+            .bindTable(tables.registry, 'readWrite')
+            .bindTable(tables.runs, 'readWrite')
+            .bindBucket(artifactBucket, {
+              read: [ARTIFACT_BUCKET.runPrefix, ARTIFACT_BUCKET.datasetPrefix],
+              write: [ARTIFACT_BUCKET.runPrefix],
+            })
+            .setEnv('defaultModelName', config.defaultModelName)
+            .setEnv('defaultDataset', config.defaultDataset)
+            .setEnv('defaultTarget', config.defaultTarget),
+      },
+    };
+
+    const functions = {} as Record<FunctionId, ProjectFunction>;
+    for (const functionId of functionIds()) {
       const fn = new ProjectFunction(this, `${pascal(functionId)}Function`, {
         functionId,
-        description,
+        description: wiring[functionId].description,
         ...FUNCTION_SIZING[functionId],
         logRetention: retention,
         logRemovalPolicy: policy.removalPolicy,
       });
       fn.setEnv('stage', config.stage).setEnv('codeVersion', config.codeVersion);
-      return fn;
-    };
-    const verifiesTokens = (fn: ProjectFunction) =>
-      fn.bindJwtSecret(jwtSecret).setEnv('jwtIssuer', claims.issuer).setEnv('jwtAudience', claims.audience);
-
-    const auth = make('auth', 'POST /users, POST /token');
-    verifiesTokens(auth)
-      .bindTable(tables.users, 'readWrite')
-      .setEnv('allowSelfRegistration', String(config.allowSelfRegistration))
-      .setEnv('tokenTtlSeconds', '3600');
-
-    const predict = make('predict', 'POST /predict, GET /model-info, GET /health, GET /');
-    verifiesTokens(predict)
-      .bindTable(tables.registry, 'read')
-      .bindBucket(artifactBucket, { read: [ARTIFACT_BUCKET.runPrefix] })
-      .setEnv('defaultModelName', config.defaultModelName)
-      .setEnv('modelRefreshSeconds', '60')
-      .setEnv('maxBatchRows', '1000');
-
-    const train = make('train', 'Trains, records the run and registers the model version');
-    train
-      .bindTable(tables.registry, 'readWrite')
-      .bindTable(tables.runs, 'readWrite')
-      .bindBucket(artifactBucket, {
-        read: [ARTIFACT_BUCKET.runPrefix, ARTIFACT_BUCKET.datasetPrefix],
-        write: [ARTIFACT_BUCKET.runPrefix],
-      })
-      .setEnv('defaultModelName', config.defaultModelName)
-      .setEnv('defaultDataset', config.defaultDataset)
-      .setEnv('defaultTarget', config.defaultTarget);
-
-    const admin = make('admin', 'Admin routes: runs, registry, users, start training');
-    verifiesTokens(admin)
-      .bindTable(tables.registry, 'readWrite')
-      .bindTable(tables.runs, 'read')
-      .bindTable(tables.users, 'readWrite')
-      .setEnv('defaultModelName', config.defaultModelName)
-      .setEnv('defaultDataset', config.defaultDataset)
-      .setEnv('defaultTarget', config.defaultTarget);
+      wiring[functionId].bind(fn);
+      functions[functionId] = fn;
+    }
+    const { predict, admin, train } = functions;
     train.grantInvokeExact(admin);
-    // The admin code needs the train function's name; ENV has no key for it yet (see report).
+    // The admin code needs the train function's name; ENV has no key for it yet (see docs/deploy.md).
     if ('trainFunctionName' in ENV) admin.setEnv('trainFunctionName' as EnvKey, train.functionName);
-
-    this.functions = { auth, predict, admin, train };
+    this.functions = functions;
 
     if (config.predictProvisionedConcurrency > 0) {
       this.predictTarget = new lambda.Alias(this, 'PredictLiveAlias', {
@@ -171,15 +190,19 @@ export class ApiStack extends Stack {
       },
     });
 
-    const integrations: Record<RouteFunctionId, HttpLambdaIntegration> = {
-      auth: new HttpLambdaIntegration('AuthIntegration', auth),
-      predict: new HttpLambdaIntegration('PredictIntegration', this.predictTarget),
-      admin: new HttpLambdaIntegration('AdminIntegration', admin),
+    // One integration per function (predict through its alias when provisioned), shared by its routes.
+    const integrations = new Map<RouteFunctionId, HttpLambdaIntegration>();
+    const integrationFor = (id: RouteFunctionId) => {
+      let integration = integrations.get(id);
+      if (!integration) {
+        const target = id === 'predict' ? this.predictTarget : functions[id];
+        integration = new HttpLambdaIntegration(`${pascal(id)}Integration`, target);
+        integrations.set(id, integration);
+      }
+      return integration;
     };
     for (const route of deployedRoutes()) {
-      const integration = integrations[route.function];
-      if (!integration)
-        throw new Error(`route ${routeKey(route)} names unknown function "${route.function}"`);
+      const integration = integrationFor(route.function);
       const httpRoute = new apigwv2.HttpRoute(this, `Route ${routeKey(route)}`, {
         httpApi: this.httpApi,
         routeKey: apigwv2.HttpRouteKey.with(route.path, route.method as apigwv2.HttpMethod),

@@ -26,8 +26,6 @@ export interface PlatformConfig {
   readonly alertEmail?: string;
   /** EventBridge Scheduler expression for the training run: `cron(6 fields)` or `rate(n unit)`. */
   readonly trainingSchedule: string;
-  /** Number of tuning trials the scheduled training run asks for. */
-  readonly trainingTrials: number;
   readonly defaultModelName: string;
   /** `builtin:<name>` (shipped in the train bundle) or `s3://bucket/key.csv`. */
   readonly defaultDataset: string;
@@ -161,7 +159,6 @@ const schema = z
       const problem = scheduleExpressionProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-    trainingTrials: integer(1),
     defaultModelName: z
       .string({ error: 'must be a model name' })
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),

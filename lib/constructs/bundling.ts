@@ -1,4 +1,5 @@
 import type { BuildOptions } from 'esbuild';
+import { ROUTES, type FunctionId as RouteFunctionId } from '../../core/api/routes.js';
 
 /**
  * How every function is bundled, as plain data with no CDK import, so that the construct
@@ -31,15 +32,36 @@ export const FUNCTION_BUNDLING = {
   banner: ESM_REQUIRE_BANNER,
 } as const;
 
-export type FunctionId = 'auth' | 'predict' | 'admin' | 'train';
+/** Every function: those the route table names (core/api/routes.ts), plus the train function. */
+export type FunctionId = RouteFunctionId | 'train';
 
-/** One entry per function: each is bundled alone, so `auth` never pulls in onnxruntime. */
-export const FUNCTION_ENTRIES: Readonly<Record<FunctionId, string>> = {
-  auth: 'lambdas/auth/handler.ts',
-  predict: 'lambdas/predict/handler.ts',
-  admin: 'lambdas/admin/handler.ts',
-  train: 'lambdas/train/handler.ts',
-};
+/**
+ * Every function id, once. The type check below fails when core/api/routes.ts gains a function
+ * that is missing here, so a new route function cannot be silently left undeployed.
+ */
+export const FUNCTION_IDS = [
+  'auth',
+  'predict',
+  'admin',
+  'docs',
+  'train',
+] as const satisfies readonly FunctionId[];
+type MissingFunctionIds = Exclude<FunctionId, (typeof FUNCTION_IDS)[number]>;
+const everyFunctionListed: [MissingFunctionIds] extends [never] ? true : MissingFunctionIds = true;
+void everyFunctionListed;
+
+/** @example functionIds(); // ['auth', 'predict', 'admin', 'docs', 'train'] */
+export function functionIds(): FunctionId[] {
+  return [...FUNCTION_IDS];
+}
+
+/**
+ * One entry per function, `lambdas/<id>/handler.ts` exporting `handler`; each is bundled alone,
+ * so a function only carries what its own imports reach.
+ */
+export function functionEntry(id: FunctionId): string {
+  return `lambdas/${id}/handler.ts`;
+}
 
 /** A file or glob (relative to the project root) copied next to index.mjs after bundling. */
 export interface BundledFile {
@@ -54,6 +76,9 @@ export interface BundledFile {
  *   non-inlined build, imports the `.mjs` Emscripten loader) relative to `import.meta.url`, i.e.
  *   from the bundle root. The jsep/jspi/asyncify variants are WebGPU/JSPI builds we do not use.
  * - train: `builtin:<name>` datasets are read from `data/<name>.csv` in the bundle.
+ * - docs: the Swagger UI files are resolved through `swagger-ui-dist/package.json`; only the
+ *   files the page loads are shipped (the whole package is 12 MB), not via `nodeModules`, which
+ *   would run `npm install` during synth.
  */
 export const BUNDLED_FILES: Readonly<Partial<Record<FunctionId, readonly BundledFile[]>>> = {
   predict: [
@@ -61,6 +86,10 @@ export const BUNDLED_FILES: Readonly<Partial<Record<FunctionId, readonly Bundled
     { from: 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs', to: '' },
   ],
   train: [{ from: 'training/data/*.csv', to: 'data' }],
+  docs: ['package.json', 'swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'].map((file) => ({
+    from: `node_modules/swagger-ui-dist/${file}`,
+    to: 'node_modules/swagger-ui-dist',
+  })),
 };
 
 /**

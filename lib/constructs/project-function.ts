@@ -15,8 +15,8 @@ import {
   BUNDLED_FILES,
   copyCommands,
   FUNCTION_BUNDLING,
-  FUNCTION_ENTRIES,
   type FunctionId,
+  functionEntry,
 } from './bundling.js';
 import type { BoundTable } from './definition-table.js';
 
@@ -69,7 +69,7 @@ export class ProjectFunction extends nodejs.NodejsFunction {
 
     const files = BUNDLED_FILES[props.functionId] ?? [];
     super(scope, id, {
-      entry: path.join(PROJECT_ROOT, FUNCTION_ENTRIES[props.functionId]),
+      entry: path.join(PROJECT_ROOT, functionEntry(props.functionId)),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
