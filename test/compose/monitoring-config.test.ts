@@ -26,7 +26,7 @@ function withTool(tool: string) {
       });
   }
   console.warn(`[compose] ${tool} not found: its checks are SKIPPED. Install it with: ${INSTALL}`);
-  // biome-ignore lint/suspicious/noSkippedTests: reported as skipped (not passed) when the tool is absent.
+  // Reported as skipped (not passed) when the tool is absent.
   return test.skip;
 }
 
