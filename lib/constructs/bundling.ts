@@ -1,5 +1,5 @@
 import type { BuildOptions } from 'esbuild';
-import { ROUTES, type FunctionId as RouteFunctionId } from '../../core/api/routes.js';
+import type { FunctionId as RouteFunctionId } from '../../core/api/routes.js';
 
 /**
  * How every function is bundled, as plain data with no CDK import, so that the construct
