@@ -2,6 +2,7 @@ import { ENV } from '../core/config/env.js';
 import { isAppError } from '../core/errors.js';
 import { registryService, settings } from '../core/services.js';
 import { handler as train } from '../lambdas/train/handler.js';
+import { metricsRoute } from './metrics-route.js';
 import { startLocalRuntime } from './runtime.js';
 import { startLocalServer } from './server.js';
 
@@ -30,12 +31,17 @@ async function main() {
   }
 
   const port = Number(process.env['PORT'] ?? 8000);
-  const server = await startLocalServer({ port, host: process.env['HOST'] ?? '127.0.0.1' });
+  const server = await startLocalServer({
+    port,
+    host: process.env['HOST'] ?? '127.0.0.1',
+    localRoutes: { 'GET /metrics': metricsRoute() },
+  });
   const url = server.url;
   log(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log(`
   API        ${url}
   Health     ${url}/health
+  Metrics    ${url}/metrics  (npm run monitor: Prometheus + Alertmanager on it)
 
   Try it (copy-paste):
 

@@ -72,6 +72,7 @@ export class ModelCache {
     let record: ModelVersion;
     try {
       record = await this.registry.resolve(name, selector);
+      if ((selector.alias ?? 'production') === 'production') metrics.productionModel(record);
     } catch (error) {
       // Registry unreachable: keep serving what we have; a model that is gone from the registry is not.
       if (entry.current && !(error instanceof AppError)) {

@@ -13,6 +13,7 @@ import {
 import { ArtifactStore } from '../artifacts/store.js';
 import { loadDataset } from '../datasets/load.js';
 import { AppError } from '../errors.js';
+import { observeTraining } from '../metrics/training.js';
 import {
   better,
   type PromotionDecision,
@@ -100,10 +101,18 @@ export const MAX_TRIALS = 500;
  * alias. Artifacts are in S3 before any registry entry names them, so a crash at any step never
  * leaves a version pointing at nothing (at worst an orphaned object under runs/<runId>/).
  */
-export async function trainAndRegister(
+export function trainAndRegister(
   request: TrainRequest,
   deps: TrainingDeps,
   hooks: TrainHooks = {},
+): Promise<TrainOutcome> {
+  return observeTraining(request.modelName, () => trainAndRegisterRun(request, deps, hooks));
+}
+
+async function trainAndRegisterRun(
+  request: TrainRequest,
+  deps: TrainingDeps,
+  hooks: TrainHooks,
 ): Promise<TrainOutcome> {
   const metric = request.metric ?? 'accuracy';
   const seed = request.seed ?? 42;
