@@ -82,7 +82,8 @@ export function resolvePolicy(
 /** PROMOTION_METRIC / PROMOTION_MIN / PROMOTION_MARGIN, with per-request overrides winning. */
 export function promotionPolicyFromEnv(overrides: Partial<PromotionPolicy> = {}): PromotionPolicy {
   const metric = optionalEnv('promotionMetric');
-  const minimum = optionalEnv('promotionMinimum') === undefined ? undefined : numberEnv('promotionMinimum', 0);
+  const minimum =
+    optionalEnv('promotionMinimum') === undefined ? undefined : numberEnv('promotionMinimum', 0);
   const margin = optionalEnv('promotionMargin') === undefined ? undefined : numberEnv('promotionMargin', 0);
   return resolvePolicy(overrides, {
     ...(metric ? { metric } : {}),

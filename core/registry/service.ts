@@ -130,7 +130,10 @@ export class RegistryService {
         throw new AppError('NOT_FOUND', `model "${name}" has no alias "${normalised}"`);
       }
       if (normalised === PRODUCTION) {
-        throw new AppError('CONFLICT', 'the production alias cannot be removed; promote or roll back instead');
+        throw new AppError(
+          'CONFLICT',
+          'the production alias cannot be removed; promote or roll back instead',
+        );
       }
       return this.store.removeAlias(model, normalised);
     });

@@ -232,16 +232,18 @@ export class RegistryStore {
       names['#tags'] = 'tags';
       values[':empty'] = {};
       // A map must exist before its keys can be set; a first statement cannot do both.
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: version === undefined ? modelKey(name) : { pk: `MODEL#${name}`, sk: versionSk(version) },
-          UpdateExpression: 'SET #tags = if_not_exists(#tags, :empty)',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#tags': 'tags' },
-          ExpressionAttributeValues: { ':empty': {} },
-        }),
-      ).catch(rethrowMissing(name, version));
+      await this.client
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: version === undefined ? modelKey(name) : { pk: `MODEL#${name}`, sk: versionSk(version) },
+            UpdateExpression: 'SET #tags = if_not_exists(#tags, :empty)',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#tags': 'tags' },
+            ExpressionAttributeValues: { ':empty': {} },
+          }),
+        )
+        .catch(rethrowMissing(name, version));
       delete values[':empty'];
       tags.forEach(([key, value], i) => {
         names[`#t${i}`] = key;
@@ -253,7 +255,10 @@ export class RegistryStore {
       });
     }
     if (sets.length === 0 && removes.length === 0) return;
-    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+    const expression = [
+      sets.length ? `SET ${sets.join(', ')}` : '',
+      removes.length ? `REMOVE ${removes.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join(' ');
     await this.client
@@ -290,7 +295,9 @@ const rethrowMissing = (name: string, version: number | undefined) => (error: un
   if (error instanceof ConditionalCheckFailedException) {
     throw new AppError(
       'NOT_FOUND',
-      version === undefined ? `model "${name}" is not registered` : `model "${name}" has no version ${version}`,
+      version === undefined
+        ? `model "${name}" is not registered`
+        : `model "${name}" has no version ${version}`,
     );
   }
   throw error;

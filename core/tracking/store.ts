@@ -118,7 +118,12 @@ export class RunStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...runKey(run.runId), gsi1pk: partition, gsi1sk: `${run.startedAt}#${run.runId}`, ...record },
+          Item: {
+            ...runKey(run.runId),
+            gsi1pk: partition,
+            gsi1sk: `${run.startedAt}#${run.runId}`,
+            ...record,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -143,7 +148,8 @@ export class RunStore {
           TableName: this.tableName,
           Key: runKey(runId),
           UpdateExpression: 'SET claimedAt = :now',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attribute_not_exists(claimedAt)',
+          ConditionExpression:
+            'attribute_exists(pk) AND #status = :running AND attribute_not_exists(claimedAt)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':now': new Date().toISOString(), ':running': 'RUNNING' },
           ReturnValues: 'ALL_NEW',
@@ -273,7 +279,9 @@ export class RunStore {
   }
 
   async getExperiment(name: string): Promise<Experiment | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: experimentKey(name) }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: experimentKey(name) }),
+    );
     if (!out.Item) return undefined;
     const item = out.Item;
     return {
@@ -292,7 +300,13 @@ export class RunStore {
         UpdateExpression:
           'ADD runCount :one SET #name = :name, createdAt = if_not_exists(createdAt, :at), lastRunAt = :at, gsi1pk = :all, gsi1sk = :sk',
         ExpressionAttributeNames: { '#name': 'name' },
-        ExpressionAttributeValues: { ':one': 1, ':name': name, ':at': at, ':all': 'EXPERIMENTS', ':sk': `${at}#${name}` },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':name': name,
+          ':at': at,
+          ':all': 'EXPERIMENTS',
+          ':sk': `${at}#${name}`,
+        },
       }),
     );
   }

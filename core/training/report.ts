@@ -70,10 +70,16 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 const escapeXml = (s: string) =>
-  s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
 
 /** A self-contained SVG heat map: rows are true classes, columns predicted ones. */
-export function confusionMatrixSvg(matrix: readonly (readonly number[])[], classes: readonly string[]): string {
+export function confusionMatrixSvg(
+  matrix: readonly (readonly number[])[],
+  classes: readonly string[],
+): string {
   const cell = 48;
   const label = Math.min(160, 12 + 7 * Math.max(...classes.map((c) => c.length), 4));
   const n = classes.length;
@@ -85,7 +91,9 @@ export function confusionMatrixSvg(matrix: readonly (readonly number[])[], class
   ];
   classes.forEach((c, i) => {
     const name = escapeXml(c);
-    parts.push(`<text x="${label - 6}" y="${label + i * cell + cell / 2 + 4}" text-anchor="end">${name}</text>`);
+    parts.push(
+      `<text x="${label - 6}" y="${label + i * cell + cell / 2 + 4}" text-anchor="end">${name}</text>`,
+    );
     parts.push(
       `<text transform="translate(${label + i * cell + cell / 2 + 4},${label - 6}) rotate(-60)">${name}</text>`,
     );

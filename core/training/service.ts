@@ -179,7 +179,7 @@ async function trainAndRegisterRun(
         datasetInfo,
       });
       trials.push(trial);
-      if (result && trial.score !== undefined && (!best || better(metric, trial.score, best.trial.score!))) {
+      if (result && trial.score !== undefined && (!best || beats(metric, trial, best.trial))) {
         best = { trial, result };
       }
       hooks.onTrial?.(trial, best?.trial);
@@ -201,9 +201,13 @@ async function trainAndRegisterRun(
 function planCandidates(request: TrainRequest, seed: number): Candidate[] {
   const trials = request.trials ?? 1;
   if (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS) {
-    throw new AppError('VALIDATION_FAILED', `trials must be an integer from 1 to ${MAX_TRIALS}, got ${trials}`, {
-      details: [{ field: 'trials', message: `1–${MAX_TRIALS}` }],
-    });
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `trials must be an integer from 1 to ${MAX_TRIALS}, got ${trials}`,
+      {
+        details: [{ field: 'trials', message: `1–${MAX_TRIALS}` }],
+      },
+    );
   }
   const available = availableAlgorithms();
   const algorithm = request.algorithm ?? (trials > 1 ? 'auto' : 'logreg');
@@ -288,7 +292,8 @@ async function runTrial(
       score: cvScore ?? metrics[ctx.metric]!,
       durationMs: performance.now() - started,
     };
-    if (child) await ctx.deps.runs.finish(child, { status: 'FINISHED', metrics, params: result.model.params });
+    if (child)
+      await ctx.deps.runs.finish(child, { status: 'FINISHED', metrics, params: result.model.params });
     return { trial, result };
   } catch (error) {
     if (error instanceof AppError) throw error;
@@ -327,7 +332,10 @@ async function registerBest(
     deps.artifacts.put(ArtifactStore.runKey(runId, name), body, type);
 
   const model = await put('model.onnx', result.onnx, 'application/octet-stream');
-  const trainRows = stratifiedSplit(dataset.y, { testSize: request.testSize ?? 0.2, seed: request.seed ?? 42 }).train;
+  const trainRows = stratifiedSplit(dataset.y, {
+    testSize: request.testSize ?? 0.2,
+    seed: request.seed ?? 42,
+  }).train;
   const baseline = await put(
     'baseline.json',
     JSON.stringify(
@@ -362,7 +370,12 @@ async function registerBest(
         rankMetric: state.metric,
         ...(request.cv ? { cv: { folds: request.cv, [state.metric]: metrics[`cv_${state.metric}`] } } : {}),
         dataset: { ...datasetInfo, schema: dataset.schema },
-        split: { ...result.split, seed: request.seed ?? 42, testSize: request.testSize ?? 0.2, stratified: true },
+        split: {
+          ...result.split,
+          seed: request.seed ?? 42,
+          testSize: request.testSize ?? 0.2,
+          stratified: true,
+        },
         codeVersion: deps.codeVersion,
         trainedAt,
         trainingMs: Math.round(result.durationMs),
@@ -373,7 +386,12 @@ async function registerBest(
     ),
     'application/json',
   );
-  const artifacts = { model: model.key, card: card.key, confusionMatrix: picture.key, baseline: baseline.key };
+  const artifacts = {
+    model: model.key,
+    card: card.key,
+    confusionMatrix: picture.key,
+    baseline: baseline.key,
+  };
   const finished = await deps.runs.finish(parent, {
     status: 'FINISHED',
     metrics,
@@ -410,6 +428,15 @@ async function registerBest(
     decision,
     trials,
   };
+}
+
+/** Better score wins; on a tie (common for accuracy on small test sets) the lower log loss does. */
+function beats(metric: RankMetric, a: TrialSummary, b: TrialSummary): boolean {
+  if (better(metric, a.score!, b.score!)) return true;
+  if (a.score !== b.score || metric === 'log_loss') return false;
+  return (
+    (a.metrics['log_loss'] ?? Number.POSITIVE_INFINITY) < (b.metrics['log_loss'] ?? Number.POSITIVE_INFINITY)
+  );
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -39,10 +39,18 @@ describe('bad datasets give one clear error each', () => {
     ['missing file', () => join(dir, 'nope.csv'), /does not exist/],
     ['empty file', () => csv('empty.csv', ''), /empty/],
     ['ragged rows', () => csv('ragged.csv', 'a,b,label\n1,2,x\n3,y\n'), /line 3: expected 3 columns, got 2/],
-    ['non-numeric feature', () => csv('nan.csv', 'a,b,label\n1,2,x\n3,abc,y\n'), /line 3, column 'b': 'abc' is not a number/],
+    [
+      'non-numeric feature',
+      () => csv('nan.csv', 'a,b,label\n1,2,x\n3,abc,y\n'),
+      /line 3, column 'b': 'abc' is not a number/,
+    ],
     ['missing target', () => csv('notarget.csv', 'a,b,c\n1,2,3\n'), /target column 'label' not found/],
     ['single class', () => csv('single.csv', 'a,label\n1,x\n2,x\n3,x\n'), /only one class/],
-    ['too few rows', () => csv('few.csv', 'a,label\n1,x\n2,y\n3,y\n'), /too few rows for the split: class 'x' has 1 row/],
+    [
+      'too few rows',
+      () => csv('few.csv', 'a,label\n1,x\n2,y\n3,y\n'),
+      /too few rows for the split: class 'x' has 1 row/,
+    ],
   ];
   it.each(cases)('%s', async (_name, make, message) => {
     const error = await failure(make());
@@ -55,14 +63,20 @@ describe('bad datasets give one clear error each', () => {
     const error = await trainAndRegister(
       { dataset: csv('ok.csv', 'a,label\n1,x\n2,y\n'), modelName: 'bad' },
       trainingDeps(),
-    ).catch((e: unknown) => e as AppError);
+    ).then(
+      () => new AppError('INTERNAL', 'expected a failure'),
+      (e: unknown) => e as AppError,
+    );
     expect(error.message).toMatch(/name the target column \(--target\)/);
   });
 });
 
 describe('training pipeline', () => {
   it('records the run, writes the artifacts and registers a production version with lineage', async () => {
-    const outcome = await trainAndRegister({ dataset: 'builtin:iris', modelName: 'iris-a', seed: 3 }, trainingDeps());
+    const outcome = await trainAndRegister(
+      { dataset: 'builtin:iris', modelName: 'iris-a', seed: 3 },
+      trainingDeps(),
+    );
     expect(outcome.run.status).toBe('FINISHED');
     expect(outcome.decision.alias).toBe('production');
     expect(outcome.version.metrics['accuracy']).toBeGreaterThanOrEqual(0.9);
@@ -72,11 +86,17 @@ describe('training pipeline', () => {
     expect(run.dataset?.rows).toBe(150);
     expect(Object.keys(run.artifacts).sort()).toEqual(['baseline', 'card', 'confusionMatrix', 'model']);
     const card = JSON.parse(Buffer.from(await artifactStore().get(run.artifacts['card']!)).toString());
-    expect(card).toMatchObject({ runId: run.runId, features: expect.any(Array), classes: ['setosa', 'versicolor', 'virginica'] });
+    expect(card).toMatchObject({
+      runId: run.runId,
+      features: expect.any(Array),
+      classes: ['setosa', 'versicolor', 'virginica'],
+    });
     expect(card.dataset.fingerprint).toBe(run.dataset?.fingerprint);
     const svg = Buffer.from(await artifactStore().get(run.artifacts['confusionMatrix']!)).toString();
     expect(svg).toMatch(/^<svg/);
-    const baseline = JSON.parse(Buffer.from(await artifactStore().get(run.artifacts['baseline']!)).toString());
+    const baseline = JSON.parse(
+      Buffer.from(await artifactStore().get(run.artifacts['baseline']!)).toString(),
+    );
     expect(baseline.features).toHaveLength(4);
     expect(baseline.features[0].quantiles).toHaveLength(9);
     // lineage: version → run → dataset fingerprint → code version
@@ -88,8 +108,14 @@ describe('training pipeline', () => {
   });
 
   it('is reproducible: same data, seed and params give a byte-identical ONNX file', async () => {
-    const a = await trainAndRegister({ dataset: 'builtin:wine', modelName: 'wine-r', seed: 11 }, trainingDeps());
-    const b = await trainAndRegister({ dataset: 'builtin:wine', modelName: 'wine-r', seed: 11 }, trainingDeps());
+    const a = await trainAndRegister(
+      { dataset: 'builtin:wine', modelName: 'wine-r', seed: 11 },
+      trainingDeps(),
+    );
+    const b = await trainAndRegister(
+      { dataset: 'builtin:wine', modelName: 'wine-r', seed: 11 },
+      trainingDeps(),
+    );
     expect(b.version.sha256).toBe(a.version.sha256);
     const bytesA = await artifactStore().get(a.version.artifactKey);
     const bytesB = await artifactStore().get(b.version.artifactKey);
@@ -121,7 +147,9 @@ describe('training pipeline', () => {
       expect(['FINISHED', 'FAILED']).toContain(trial.status);
       expect(trial.durationMs).toEqual(expect.any(Number));
     }
-    const best = Math.max(...trials.filter((t) => t.status === 'FINISHED').map((t) => t.metrics['macro_f1']!));
+    const best = Math.max(
+      ...trials.filter((t) => t.status === 'FINISHED').map((t) => t.metrics['macro_f1']!),
+    );
     expect(outcome.version.metrics['macro_f1']).toBe(best);
     expect(outcome.run.bestTrialRunId).toBe(trials.find((t) => t.metrics['macro_f1'] === best)!.runId);
     // Trials stay out of the experiment listing; the search run is there.

@@ -1,0 +1,21 @@
+import type { Command } from '../command.js';
+import { createAdmin } from './create-admin.js';
+import { alias, models, promote, rollback, tag, versions } from './models.js';
+import { predict } from './predict.js';
+import { experiments, runs } from './runs.js';
+import { train } from './train.js';
+
+/** Every `mlops` subcommand, in the order `mlops --help` lists them. */
+export const COMMANDS: Command[] = [
+  train,
+  runs,
+  experiments,
+  models,
+  versions,
+  promote,
+  rollback,
+  alias,
+  tag,
+  predict,
+  createAdmin,
+];

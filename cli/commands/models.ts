@@ -1,0 +1,155 @@
+import { registryService } from '../../core/services.js';
+import { integer, keyValues, list, positional, str } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { printJson, shortTime, table } from '../format.js';
+
+const aliasList = (aliases: Readonly<Record<string, number>>) =>
+  Object.entries(aliases)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([alias, v]) => `${alias}=v${v}`)
+    .join(' ');
+
+export const models: Command = {
+  name: 'models',
+  summary: 'Registered models and their aliases',
+  usage: 'models',
+  async run({ json }) {
+    const all = await registryService().listModels();
+    if (json) return printJson({ models: all });
+    if (all.length === 0) {
+      process.stdout.write('no models registered yet (mlops train)\n');
+      return;
+    }
+    process.stdout.write(
+      `${table(
+        ['model', 'versions', 'aliases', 'updated', 'description'],
+        all.map((m) => [
+          m.name,
+          m.latestVersion,
+          aliasList(m.aliases),
+          shortTime(m.updatedAt),
+          m.description,
+        ]),
+      )}\n`,
+    );
+  },
+};
+
+export const versions: Command = {
+  name: 'versions',
+  summary: 'Versions of a model, newest first, with aliases and lineage',
+  usage: 'versions <model> [--limit N]',
+  options: { limit: { type: 'string', help: 'how many (default 20)' } },
+  async run({ values, positionals, json }) {
+    const name = positional({ positionals }, 0, 'model', this.usage);
+    const limit = integer(str(values['limit']), '--limit', { min: 1, max: 1000 }) ?? 20;
+    const model = await registryService().requireModel(name);
+    const list = await registryService().listVersions(name, limit);
+    if (json) return printJson({ model, versions: list });
+    const aliasesOf = (v: number) =>
+      Object.entries(model.aliases)
+        .filter(([, n]) => n === v)
+        .map(([a]) => a)
+        .sort()
+        .join(',');
+    process.stdout.write(
+      `${table(
+        ['version', 'aliases', 'algorithm', 'accuracy', 'macro_f1', 'run', 'dataset', 'code', 'created'],
+        list.map((v) => [
+          v.version,
+          aliasesOf(v.version) || undefined,
+          v.algorithm,
+          v.metrics['accuracy'],
+          v.metrics['macro_f1'],
+          v.runId,
+          `${v.dataset.source}@${v.dataset.fingerprint.slice(0, 8)}`,
+          v.codeVersion,
+          shortTime(v.createdAt),
+        ]),
+      )}\n`,
+    );
+  },
+};
+
+const versionArg = (positionals: readonly string[], index: number, usage: string) =>
+  integer(positional({ positionals }, index, 'version', usage), '<version>', { min: 1 })!;
+
+export const promote: Command = {
+  name: 'promote',
+  summary: 'Make a version production (the previous one is kept for rollback)',
+  usage: 'promote <model> <version>',
+  async run({ positionals, json }) {
+    const name = positional({ positionals }, 0, 'model', this.usage);
+    const version = versionArg(positionals, 1, this.usage);
+    const model = await registryService().promote(name, version);
+    if (json) return printJson({ model });
+    process.stdout.write(`${name}: production → v${version} (aliases: ${aliasList(model.aliases)})\n`);
+  },
+};
+
+export const rollback: Command = {
+  name: 'rollback',
+  summary: 'Point production back at the previous production version',
+  usage: 'rollback <model>',
+  async run({ positionals, json }) {
+    const name = positional({ positionals }, 0, 'model', this.usage);
+    const model = await registryService().rollback(name);
+    if (json) return printJson({ model });
+    process.stdout.write(`${name}: production → v${model.aliases['production']} (rolled back)\n`);
+  },
+};
+
+export const alias: Command = {
+  name: 'alias',
+  summary: 'Point an alias (challenger, any user alias, or a stage name) at a version, or remove it',
+  usage: 'alias <model> <alias> <version> | alias <model> <alias> --remove',
+  options: { remove: { type: 'boolean', help: 'remove the alias' } },
+  async run({ values, positionals, json }) {
+    const name = positional({ positionals }, 0, 'model', this.usage);
+    const aliasName = positional({ positionals }, 1, 'alias', this.usage);
+    const model = values['remove']
+      ? await registryService().removeAlias(name, aliasName)
+      : await registryService().setAlias(name, aliasName, versionArg(positionals, 2, this.usage));
+    if (json) return printJson({ model });
+    process.stdout.write(`${name}: ${aliasList(model.aliases)}\n`);
+  },
+};
+
+export const tag: Command = {
+  name: 'tag',
+  summary: 'Set tags and/or the description of a model or one version',
+  usage: 'tag <model> [--version N] [--set key=value ...] [--unset key ...] [--description text]',
+  options: {
+    version: { type: 'string', help: 'tag this version instead of the model' },
+    set: { type: 'string', multiple: true, help: 'key=value (repeatable)' },
+    unset: { type: 'string', multiple: true, help: 'tag key to remove (repeatable)' },
+    description: { type: 'string', help: 'the description' },
+  },
+  async run({ values, positionals, json }) {
+    const name = positional({ positionals }, 0, 'model', this.usage);
+    const version = integer(str(values['version']), '--version', { min: 1 });
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(keyValues(list(values['set']), '--set'))) tags[k] = String(v);
+    for (const k of list(values['unset']) ?? []) tags[k] = '';
+    const description = str(values['description']);
+    if (Object.keys(tags).length === 0 && description === undefined) {
+      throw new UsageError(`nothing to change; usage: mlops ${this.usage}`);
+    }
+    await registryService().requireModel(name);
+    if (version !== undefined) await registryService().getVersion(name, version);
+    await registryService().updateMetadata(name, {
+      ...(version !== undefined ? { version } : {}),
+      ...(description !== undefined ? { description } : {}),
+      ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    });
+    const record =
+      version !== undefined
+        ? await registryService().getVersion(name, version)
+        : await registryService().requireModel(name);
+    if (json) return printJson(record);
+    process.stdout.write(
+      `${name}${version !== undefined ? ` v${version}` : ''}: ${record.description ?? '(no description)'}; tags ${JSON.stringify(record.tags ?? {})}\n`,
+    );
+  },
+};

@@ -1,0 +1,86 @@
+import { runStore, settings } from '../../core/services.js';
+import type { Run } from '../../core/tracking/store.js';
+import { integer, str } from '../args.js';
+import type { Command } from '../command.js';
+import { duration, printJson, shortTime, table } from '../format.js';
+
+const row = (r: Run) => [
+  r.runId,
+  r.status,
+  shortTime(r.startedAt),
+  duration(r.durationMs),
+  r.algorithm ?? (r.trials ? `search×${r.trials}` : undefined),
+  r.metrics['accuracy'],
+  r.metrics['macro_f1'],
+  r.modelVersion === undefined ? undefined : `v${r.modelVersion}${r.alias ? ` (${r.alias})` : ''}`,
+  r.error,
+];
+const HEADERS = ['run', 'status', 'started', 'time', 'algorithm', 'accuracy', 'macro_f1', 'version', 'error'];
+
+export const runs: Command = {
+  name: 'runs',
+  summary: 'Runs of an experiment, newest first; or one run and its trials',
+  usage: 'runs [<run-id>] [--experiment <name>] [--limit N] [--best]',
+  options: {
+    experiment: { type: 'string', help: 'experiment name (default: the default model name)' },
+    limit: { type: 'string', help: 'how many runs (default 20)' },
+    best: { type: 'boolean', help: 'rank finished runs by their metric instead of by time' },
+  },
+  async run({ values, positionals, json }) {
+    const store = runStore();
+    const id = positionals[0];
+    if (id) {
+      const run = await store.require(id);
+      const trials = run.trials ? await store.listTrials(run.runId) : [];
+      if (json) return printJson({ run, trials });
+      const lines = [
+        `run        ${run.runId}${run.parentRunId ? ` (trial of ${run.parentRunId})` : ''}`,
+        `experiment ${run.experiment}`,
+        `status     ${run.status}${run.error ? `: ${run.error}` : ''}`,
+        `started    ${shortTime(run.startedAt)}  ${duration(run.durationMs) ?? ''}`,
+        `algorithm  ${run.algorithm ?? '-'} ${Object.entries(run.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+        `metrics    ${
+          Object.entries(run.metrics)
+            .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
+            .join('  ') || '-'
+        }`,
+        `dataset    ${run.dataset ? `${run.dataset.source} (${run.dataset.rows} rows, sha256 ${run.dataset.fingerprint.slice(0, 12)}…)` : '-'}`,
+        `code       ${run.codeVersion}`,
+        `model      ${run.modelName ?? '-'}${run.modelVersion !== undefined ? ` v${run.modelVersion} (${run.alias ?? '?'})` : ''}`,
+        `artifacts  ${Object.values(run.artifacts).join(', ') || '-'}`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+      if (trials.length > 0) process.stdout.write(`\n${table(HEADERS, trials.map(row))}\n`);
+      return;
+    }
+    const experiment = str(values['experiment']) ?? settings.defaultModel;
+    const limit = integer(str(values['limit']), '--limit', { min: 1, max: 1000 }) ?? 20;
+    const list = values['best']
+      ? await store.bestByMetric(experiment, 'accuracy', limit)
+      : await store.listByExperiment(experiment, limit);
+    if (json) return printJson({ experiment, runs: list });
+    if (list.length === 0) {
+      process.stdout.write(`no runs in experiment "${experiment}" (see: mlops experiments)\n`);
+      return;
+    }
+    process.stdout.write(`${table(HEADERS, list.map(row))}\n`);
+  },
+};
+
+export const experiments: Command = {
+  name: 'experiments',
+  summary: 'Experiments, most recently active first',
+  usage: 'experiments',
+  async run({ json }) {
+    const list = await runStore().listExperiments();
+    if (json) return printJson({ experiments: list });
+    process.stdout.write(
+      `${table(
+        ['experiment', 'runs', 'last run', 'created'],
+        list.map((e) => [e.name, e.runCount, shortTime(e.lastRunAt), shortTime(e.createdAt)]),
+      )}\n`,
+    );
+  },
+};

@@ -1,0 +1,192 @@
+import { basename } from 'node:path';
+import cliProgress from 'cli-progress';
+import { optionalEnv } from '../../core/config/env.js';
+import { promotionPolicyFromEnv, RANK_METRICS } from '../../core/registry/policy.js';
+import { settings, trainingDeps } from '../../core/services.js';
+import { type TrialSummary, trainAndRegister } from '../../core/training/service.js';
+import { choice, integer, keyValues, list, number, str } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { duration, printJson, table } from '../format.js';
+
+const ALGORITHMS = ['logreg', 'tree', 'forest', 'gbt', 'auto'] as const;
+
+/** A model name from the data source: builtin:wine → wine, ./data/churn.csv → churn. */
+export function defaultModelName(data: string | undefined): string {
+  if (data === undefined) return settings.defaultModel;
+  const base = data.startsWith('builtin:') ? data.slice(8) : basename(data).replace(/\.csv$/i, '');
+  const cleaned = base.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return cleaned.slice(0, 64) || settings.defaultModel;
+}
+
+export const train: Command = {
+  name: 'train',
+  summary: 'Train on a CSV (one run or a search), track the runs and register the best version',
+  usage:
+    'train [--data <csv|s3://bucket/key|builtin:name>] [--target <col>] [--model-name <name>] [--algorithm logreg|tree|forest|gbt|auto] [--trials N] [--seed S] [--metric accuracy|macro_f1|log_loss] [--cv K]',
+  options: {
+    data: {
+      type: 'string',
+      help: 'CSV path, s3://bucket/key or builtin:iris|wine|breast_cancer (default builtin:iris)',
+    },
+    target: { type: 'string', help: 'label column (built-in datasets know theirs)' },
+    features: { type: 'string', help: 'comma-separated feature columns (default: all but the target)' },
+    'model-name': { type: 'string', help: 'registered model name (default: from the data file name)' },
+    algorithm: { type: 'string', help: 'logreg, tree, forest, gbt or auto (every algorithm)' },
+    trials: { type: 'string', help: 'hyperparameter-search trials, each a tracked child run (default 1)' },
+    seed: { type: 'string', help: 'seed for the split and the model (default 42)' },
+    metric: { type: 'string', help: 'what the search ranks by: accuracy, macro_f1, log_loss' },
+    cv: { type: 'string', help: 'score trials by K-fold CV on the training part' },
+    'test-size': { type: 'string', help: 'held-out share (default 0.2)' },
+    param: { type: 'string', multiple: true, help: 'fix a hyperparameter, key=value (repeatable)' },
+    experiment: { type: 'string', help: 'experiment name (default: the model name)' },
+    description: { type: 'string', help: 'description of the new version' },
+    'min-metric': { type: 'string', help: 'promotion: minimum metric value for production' },
+    margin: { type: 'string', help: 'promotion: margin over the current production version' },
+  },
+  async run({ values, json }) {
+    const data = str(values['data']);
+    const dataset = data ?? optionalEnv('defaultDataset') ?? 'builtin:iris';
+    const modelName = str(values['model-name']) ?? defaultModelName(data);
+    const trials = integer(str(values['trials']), '--trials', { min: 1, max: 500 });
+    const cv = integer(str(values['cv']), '--cv', { min: 2, max: 20 });
+    const seed = integer(str(values['seed']), '--seed', { min: 0, max: 2 ** 32 - 1 });
+    const testSize = number(str(values['test-size']), '--test-size');
+    if (testSize !== undefined && !(testSize > 0 && testSize < 1))
+      throw new UsageError('--test-size must be in (0, 1)');
+    const metric = choice(str(values['metric']), '--metric', RANK_METRICS);
+    const algorithm = choice(str(values['algorithm']), '--algorithm', ALGORITHMS);
+    const params = keyValues(list(values['param']), '--param');
+    const minimum = number(str(values['min-metric']), '--min-metric');
+    const margin = number(str(values['margin']), '--margin');
+    const features = str(values['features'])
+      ?.split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
+    const target = str(values['target']) ?? (data === undefined ? optionalEnv('defaultTarget') : undefined);
+
+    const bar = new cliProgress.SingleBar(
+      {
+        format: 'trials {bar} {value}/{total} | best {metric} {best} | {eta_formatted} left',
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let barStarted = false;
+    const outcome = await trainAndRegister(
+      {
+        dataset,
+        modelName,
+        ...(target ? { target } : {}),
+        ...(features ? { features } : {}),
+        ...(algorithm ? { algorithm } : {}),
+        ...(trials ? { trials } : {}),
+        ...(metric ? { metric } : {}),
+        ...(cv ? { cv } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(testSize !== undefined ? { testSize } : {}),
+        ...(Object.keys(params).length > 0 ? { params } : {}),
+        ...(str(values['experiment']) ? { experiment: str(values['experiment'])! } : {}),
+        ...(str(values['description']) ? { description: str(values['description'])! } : {}),
+        policy: promotionPolicyFromEnv({
+          ...(metric ? { metric } : {}),
+          ...(minimum !== undefined ? { minimum } : {}),
+          ...(margin !== undefined ? { margin } : {}),
+        }),
+      },
+      trainingDeps(),
+      {
+        onPlan(plan) {
+          if (!json) {
+            process.stderr.write(
+              `training ${modelName} on ${plan.dataset.source} (${plan.dataset.rows} rows, ${plan.dataset.features?.length ?? '?'} features, target '${plan.dataset.target}'), run ${plan.runId}\n`,
+            );
+          }
+          if (plan.trials > 1 && !json) {
+            bar.start(plan.trials, 0, { metric: metric ?? 'accuracy', best: '-' });
+            barStarted = true;
+          }
+        },
+        onTrial(_trial, best) {
+          if (barStarted) bar.increment(1, { best: best?.score?.toFixed(4) ?? '-' });
+        },
+      },
+    ).finally(() => {
+      if (barStarted) bar.stop();
+    });
+
+    if (json) {
+      printJson({
+        run: outcome.run,
+        version: outcome.version,
+        decision: outcome.decision,
+        trials: outcome.trials,
+      });
+      return;
+    }
+    const rank = metric ?? 'accuracy';
+    if (outcome.trials.length > 1) {
+      const sorted = [...outcome.trials].sort((a, b) => order(rank, a, b));
+      const shown = sorted.slice(0, 20);
+      process.stdout.write(
+        `\n${table(
+          [
+            'trial',
+            'algorithm',
+            'status',
+            cv ? `cv_${rank}` : 'score',
+            'accuracy',
+            'macro_f1',
+            'log_loss',
+            'time',
+            'params',
+          ],
+          shown.map((t) => [
+            t.runId.slice(-4),
+            t.algorithm,
+            t.status,
+            t.score,
+            t.metrics['accuracy'],
+            t.metrics['macro_f1'],
+            t.metrics['log_loss'],
+            duration(t.durationMs),
+            t.error ?? compactParams(t.params),
+          ]),
+        )}\n`,
+      );
+      if (sorted.length > shown.length)
+        process.stdout.write(`(${sorted.length - shown.length} more: mlops runs ${outcome.run.runId})\n`);
+      const failed = outcome.trials.filter((t) => t.status === 'FAILED').length;
+      process.stdout.write(
+        `${outcome.trials.length} trials (run ids ${outcome.run.runId}-tNNN), ${failed} failed; best: ${outcome.run.bestTrialRunId?.slice(-4)}\n`,
+      );
+    }
+    const m = outcome.version.metrics;
+    process.stdout.write(
+      [
+        '',
+        `run        ${outcome.run.runId} (${outcome.run.status}, ${duration(outcome.run.durationMs)})`,
+        `algorithm  ${outcome.version.algorithm} ${compactParams(outcome.version.params)}`,
+        `metrics    accuracy ${fmt(m['accuracy'])}  macro_f1 ${fmt(m['macro_f1'])}  log_loss ${fmt(m['log_loss'])}${m[`cv_${rank}`] !== undefined ? `  cv_${rank} ${fmt(m[`cv_${rank}`])}` : ''}`,
+        `registered ${outcome.version.name} v${outcome.version.version} as ${outcome.decision.alias}: ${outcome.decision.reason}`,
+        `artifacts  ${Object.values(outcome.run.artifacts).join(', ')}`,
+        '',
+      ].join('\n'),
+    );
+  },
+};
+
+function order(metric: string, a: TrialSummary, b: TrialSummary): number {
+  if (a.score === undefined) return b.score === undefined ? a.index - b.index : 1;
+  if (b.score === undefined) return -1;
+  const diff = metric === 'log_loss' ? a.score - b.score : b.score - a.score;
+  return diff || a.index - b.index;
+}
+
+const fmt = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(4));
+const compactParams = (params: Readonly<Record<string, unknown>>) =>
+  Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
