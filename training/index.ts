@@ -1,5 +1,9 @@
+export { type FlatTree, treeDepth } from './algorithms/cart.js';
+export { FOREST_DEFAULTS, RandomForest } from './algorithms/forest.js';
+export { GBT_DEFAULTS, GradientBoostedTrees } from './algorithms/gbt.js';
 export { LOGREG_DEFAULTS, LogisticRegression } from './algorithms/logreg.js';
-export { ALGORITHM_SPECS, algorithmSpec, loadModel } from './algorithms/registry.js';
+export { ALGORITHM_SPECS, type AlgorithmSpec, algorithmSpec, loadModel } from './algorithms/registry.js';
+export { DecisionTree, TREE_DEFAULTS } from './algorithms/tree.js';
 export {
   BUILTIN_DATASETS,
   type BuiltinDatasetName,

@@ -1,6 +1,9 @@
 import { ModelFormatError } from '../errors.js';
 import type { Algorithm, FitContext, ModelJson, Params, TrainedModel } from '../model.js';
+import { FOREST_DEFAULTS, RandomForest } from './forest.js';
+import { GBT_DEFAULTS, GradientBoostedTrees } from './gbt.js';
 import { LOGREG_DEFAULTS, LogisticRegression } from './logreg.js';
+import { DecisionTree, TREE_DEFAULTS } from './tree.js';
 
 export interface AlgorithmSpec {
   defaults: Params;
@@ -8,8 +11,11 @@ export interface AlgorithmSpec {
   load(json: ModelJson): TrainedModel;
 }
 
-export const ALGORITHM_SPECS: Partial<Record<Algorithm, AlgorithmSpec>> = {
+export const ALGORITHM_SPECS: Record<Algorithm, AlgorithmSpec> = {
   logreg: { defaults: LOGREG_DEFAULTS, fit: LogisticRegression.train, load: LogisticRegression.load },
+  tree: { defaults: TREE_DEFAULTS, fit: DecisionTree.train, load: DecisionTree.load },
+  forest: { defaults: FOREST_DEFAULTS, fit: RandomForest.train, load: RandomForest.load },
+  gbt: { defaults: GBT_DEFAULTS, fit: GradientBoostedTrees.train, load: GradientBoostedTrees.load },
 };
 
 export function algorithmSpec(algorithm: string): AlgorithmSpec {

@@ -1,4 +1,4 @@
-import { attr, encodeModel, type OnnxNode, TensorElemType } from './onnx-model.js';
+import { attr, encodeModel, type OnnxInitializer, type OnnxNode, TensorElemType } from './onnx-model.js';
 
 /** Graph contract shared by every exported model. */
 export const ONNX_INPUT = 'features';
@@ -11,11 +11,16 @@ interface ClassifierGraphInfo {
   classes: readonly string[];
 }
 
-function encodeClassifier(info: ClassifierGraphInfo, nodes: OnnxNode[]): Uint8Array {
+function encodeClassifier(
+  info: ClassifierGraphInfo,
+  nodes: OnnxNode[],
+  initializers: OnnxInitializer[] = [],
+): Uint8Array {
   return encodeModel(
     {
       name: `${info.algorithm}_classifier`,
       nodes,
+      initializers,
       inputs: [{ name: ONNX_INPUT, elemType: TensorElemType.FLOAT, shape: ['N', info.featureNames.length] }],
       outputs: [
         { name: ONNX_LABEL, elemType: TensorElemType.STRING, shape: ['N'] },
@@ -85,6 +90,11 @@ export interface TreeEnsembleSpec extends ClassifierGraphInfo {
   leaves: { treeIds: number[]; nodeIds: number[]; classIds: number[]; weights: number[] };
   baseValues?: number[];
   postTransform: 'NONE' | 'SOFTMAX' | 'LOGISTIC';
+  /**
+   * Two classes with votes on class 1 only: onnxruntime then reports [0, p]; add nodes that turn the score
+   * column p into [1 - p, p].
+   */
+  binaryComplement?: boolean;
 }
 
 /** features → TreeEnsembleClassifier → label, probabilities (scores summed over trees, then post_transform). */
@@ -107,14 +117,41 @@ export function treeEnsembleOnnx(spec: TreeEnsembleSpec): Uint8Array {
     ['nodes_values', attr.floats(nodes.values)],
     ['post_transform', attr.string(spec.postTransform)],
   );
-  return encodeClassifier(spec, [
-    {
-      opType: 'TreeEnsembleClassifier',
-      domain: 'ai.onnx.ml',
-      name: 'trees',
-      inputs: [ONNX_INPUT],
-      outputs: [ONNX_LABEL, ONNX_PROBABILITIES],
-      attributes,
-    },
-  ]);
+  const ensemble: OnnxNode = {
+    opType: 'TreeEnsembleClassifier',
+    domain: 'ai.onnx.ml',
+    name: 'trees',
+    inputs: [ONNX_INPUT],
+    outputs: [ONNX_LABEL, spec.binaryComplement ? 'scores' : ONNX_PROBABILITIES],
+    attributes,
+  };
+  if (!spec.binaryComplement) return encodeClassifier(spec, [ensemble]);
+  const node = (
+    opType: string,
+    inputs: string[],
+    output: string,
+    attributes: OnnxNode['attributes'] = [],
+  ) => ({
+    opType,
+    domain: '',
+    name: output,
+    inputs,
+    outputs: [output],
+    attributes,
+  });
+  return encodeClassifier(
+    spec,
+    [
+      ensemble,
+      node('Slice', ['scores', 'col1_start', 'col1_end', 'col_axis'], 'p1'),
+      node('Sub', ['one', 'p1'], 'p0'),
+      node('Concat', ['p0', 'p1'], ONNX_PROBABILITIES, [['axis', attr.int(1)]]),
+    ],
+    [
+      { name: 'col1_start', elemType: TensorElemType.INT64, dims: [1], values: [1] },
+      { name: 'col1_end', elemType: TensorElemType.INT64, dims: [1], values: [2] },
+      { name: 'col_axis', elemType: TensorElemType.INT64, dims: [1], values: [1] },
+      { name: 'one', elemType: TensorElemType.FLOAT, dims: [1], values: [1] },
+    ],
+  );
 }

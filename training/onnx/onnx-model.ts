@@ -34,9 +34,18 @@ export interface OnnxValueInfo {
   shape: (number | string)[];
 }
 
+/** Constant tensor stored in the graph (TensorProto). */
+export interface OnnxInitializer {
+  name: string;
+  elemType: typeof TensorElemType.FLOAT | typeof TensorElemType.INT64;
+  dims: number[];
+  values: readonly number[];
+}
+
 export interface OnnxGraph {
   name: string;
   nodes: OnnxNode[];
+  initializers?: OnnxInitializer[];
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];
   docString?: string;
@@ -82,6 +91,13 @@ function writeNode(w: ProtoWriter, n: OnnxNode): void {
   if (n.domain) w.string(7, n.domain);
 }
 
+function writeInitializer(w: ProtoWriter, t: OnnxInitializer): void {
+  w.packedInts(1, t.dims).int(2, t.elemType);
+  if (t.elemType === TensorElemType.FLOAT) w.packedFloats(4, t.values);
+  else w.packedInts(7, t.values);
+  w.string(8, t.name);
+}
+
 function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   w.string(1, v.name);
   w.message(2, (type) =>
@@ -107,6 +123,7 @@ export function encodeModel(graph: OnnxGraph, opts: OnnxModelOptions = {}): Uint
   w.message(7, (g) => {
     for (const n of graph.nodes) g.message(1, (nw) => writeNode(nw, n));
     g.string(2, graph.name);
+    for (const t of graph.initializers ?? []) g.message(5, (tw) => writeInitializer(tw, t));
     if (graph.docString) g.string(10, graph.docString);
     for (const i of graph.inputs) g.message(11, (vw) => writeValueInfo(vw, i));
     for (const o of graph.outputs) g.message(12, (vw) => writeValueInfo(vw, o));

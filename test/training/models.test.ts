@@ -1,0 +1,69 @@
+import {
+  ALGORITHM_SPECS,
+  type Algorithm,
+  type BuiltinDatasetName,
+  loadBuiltinDataset,
+  loadModel,
+  ModelFormatError,
+  trainModel,
+} from '../../training/index.js';
+
+const algorithms = Object.keys(ALGORITHM_SPECS) as Algorithm[];
+
+describe.each(algorithms)('%s model', (algorithm) => {
+  const wine = loadBuiltinDataset('wine');
+
+  it('round-trips through toJSON/load with identical predictions', () => {
+    const { model } = trainModel(wine, { algorithm, seed: 3 });
+    const json = JSON.parse(JSON.stringify(model.toJSON()));
+    expect(json).toMatchObject({ name: algorithm, version: 1 });
+    const restored = loadModel(json);
+    expect(restored.predictProba(wine.X)).toEqual(model.predictProba(wine.X));
+    expect(restored.predict(wine.X)).toEqual(model.predict(wine.X));
+    expect(restored.toOnnx()).toEqual(model.toOnnx());
+  });
+
+  it('rejects a wrong version tag, unknown params and wrongly sized rows', () => {
+    const { model } = trainModel(wine, { algorithm, params: {} });
+    expect(() => loadModel({ ...model.toJSON(), version: 99 })).toThrow(ModelFormatError);
+    expect(() => trainModel(wine, { algorithm, params: { nope: 1 } })).toThrow(RangeError);
+    expect(() => model.predict([[1, 2]])).toThrow(RangeError);
+  });
+
+  it('produces probabilities that sum to ~1 per row', () => {
+    const { model } = trainModel(wine, { algorithm });
+    for (const row of model.predictProba(wine.X.slice(0, 20))) {
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+  });
+});
+
+describe('accuracy targets on the held-out split (best algorithm per dataset)', () => {
+  it.each<[BuiltinDatasetName, number]>([
+    ['iris', 0.93],
+    ['wine', 0.94],
+    ['breast_cancer', 0.95],
+  ])('%s ≥ %d', (name, target) => {
+    const ds = loadBuiltinDataset(name);
+    const best = Math.max(...algorithms.map((algorithm) => trainModel(ds, { algorithm }).metrics.accuracy));
+    expect(best).toBeGreaterThanOrEqual(target);
+  });
+});
+
+describe('param validation', () => {
+  const iris = loadBuiltinDataset('iris');
+  it.each<[Algorithm, Record<string, number | string | boolean>, ErrorConstructor]>([
+    ['tree', { maxDepth: 0 }, RangeError],
+    ['tree', { maxDepth: 2.5 }, TypeError],
+    ['forest', { maxFeatures: 'half' }, RangeError],
+    ['forest', { bootstrap: 'yes' }, TypeError],
+    ['gbt', { learningRate: 2 }, RangeError],
+    ['logreg', { l2: 'big' }, TypeError],
+  ])('%s rejects %j', (algorithm, params, type) => {
+    expect(() => trainModel(iris, { algorithm, params })).toThrow(type);
+  });
+
+  it('rejects an unknown algorithm', () => {
+    expect(() => trainModel(iris, { algorithm: 'svm' as Algorithm })).toThrow(RangeError);
+  });
+});

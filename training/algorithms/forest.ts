@@ -1,0 +1,121 @@
+import {
+  checkKnownParams,
+  checkMatrix,
+  type FitContext,
+  type ModelJson,
+  numberParam,
+  type Params,
+  type TrainedModel,
+} from '../model.js';
+import { checkSeed, deriveSeed, mulberry32, randomInt } from '../random.js';
+import { ColumnData, type FlatTree, growTree } from './cart.js';
+import { checkTreesJson, type EnsembleLayout, ensembleOnnx, ensemblePredict } from './tree-ensemble.js';
+import { resolveMaxFeatures, treeShapeParams } from './tree-params.js';
+
+export const FOREST_VERSION = 1;
+export const FOREST_DEFAULTS = {
+  nTrees: 100,
+  maxDepth: 12,
+  minSamplesSplit: 2,
+  minSamplesLeaf: 1,
+  maxFeatures: 'sqrt',
+  bootstrap: true,
+} as const;
+
+/** Random forest: seeded bootstrap per tree + random feature subset per split; leaf distributions averaged. */
+export class RandomForest implements TrainedModel {
+  readonly algorithm = 'forest' as const;
+  private readonly layout: EnsembleLayout;
+
+  private constructor(
+    readonly classes: string[],
+    readonly featureNames: string[],
+    readonly params: Params,
+    private readonly trees: FlatTree[],
+  ) {
+    this.layout = {
+      trees: trees.map((tree) => ({ tree, scale: 1 / trees.length })),
+      nClasses: classes.length,
+      mode: 'average',
+    };
+  }
+
+  static train(X: number[][], y: number[], ctx: FitContext, params: Params = {}): RandomForest {
+    checkKnownParams(params, Object.keys(FOREST_DEFAULTS), 'forest');
+    const F = ctx.featureNames.length;
+    checkMatrix(X, F);
+    const shape = treeShapeParams(params, FOREST_DEFAULTS);
+    const nTrees = numberParam(params, 'nTrees', FOREST_DEFAULTS.nTrees, {
+      min: 1,
+      max: 5000,
+      integer: true,
+    });
+    const maxFeaturesParam = params['maxFeatures'] ?? FOREST_DEFAULTS.maxFeatures;
+    const maxFeatures = resolveMaxFeatures(maxFeaturesParam, F);
+    const bootstrap = params['bootstrap'] ?? FOREST_DEFAULTS.bootstrap;
+    if (typeof bootstrap !== 'boolean')
+      throw new TypeError(`param bootstrap must be a boolean, got ${bootstrap}`);
+    const seed = checkSeed(ctx.seed);
+    const data = ColumnData.from(X, F);
+    const n = X.length;
+    const trees: FlatTree[] = [];
+    for (let t = 0; t < nTrees; t++) {
+      const rng = mulberry32(deriveSeed(seed, t));
+      const weights = new Float64Array(n);
+      if (bootstrap) for (let i = 0; i < n; i++) weights[randomInt(rng, n)]! += 1;
+      else weights.fill(1);
+      trees.push(
+        growTree(data, { kind: 'class', y, nClasses: ctx.classes.length }, weights, {
+          ...shape,
+          maxFeatures,
+          rng,
+        }),
+      );
+    }
+    return new RandomForest(
+      [...ctx.classes],
+      [...ctx.featureNames],
+      { nTrees, ...shape, maxFeatures: maxFeaturesParam, bootstrap },
+      trees,
+    );
+  }
+
+  static load(json: ModelJson): RandomForest {
+    checkTreesJson(json, 'forest', FOREST_VERSION);
+    return new RandomForest(
+      json.classes,
+      json.featureNames,
+      json.params,
+      (json.state as { trees: FlatTree[] }).trees,
+    );
+  }
+
+  predictProba(X: number[][]): number[][] {
+    checkMatrix(X, this.featureNames.length);
+    return X.map((row) => ensemblePredict(this.layout, row).proba);
+  }
+
+  predict(X: number[][]): number[] {
+    checkMatrix(X, this.featureNames.length);
+    return X.map((row) => ensemblePredict(this.layout, row).label);
+  }
+
+  toOnnx(): Uint8Array {
+    return ensembleOnnx(this.layout, {
+      algorithm: 'forest',
+      featureNames: this.featureNames,
+      classes: this.classes,
+    });
+  }
+
+  toJSON(): ModelJson {
+    return {
+      name: 'forest',
+      version: FOREST_VERSION,
+      classes: [...this.classes],
+      featureNames: [...this.featureNames],
+      params: { ...this.params },
+      state: { trees: structuredClone(this.trees) },
+    };
+  }
+}

@@ -1,0 +1,78 @@
+import {
+  checkKnownParams,
+  checkMatrix,
+  type FitContext,
+  type ModelJson,
+  type Params,
+  type TrainedModel,
+} from '../model.js';
+import { ColumnData, type FlatTree, growTree } from './cart.js';
+import { checkTreesJson, type EnsembleLayout, ensembleOnnx, ensemblePredict } from './tree-ensemble.js';
+import { treeShapeParams } from './tree-params.js';
+
+export const TREE_VERSION = 1;
+export const TREE_DEFAULTS = { maxDepth: 10, minSamplesSplit: 2, minSamplesLeaf: 1 } as const;
+
+/** Single CART classification tree (Gini); leaves hold class distributions. */
+export class DecisionTree implements TrainedModel {
+  readonly algorithm = 'tree' as const;
+  private readonly layout: EnsembleLayout;
+
+  private constructor(
+    readonly classes: string[],
+    readonly featureNames: string[],
+    readonly params: Params,
+    private readonly tree: FlatTree,
+  ) {
+    this.layout = { trees: [{ tree, scale: 1 }], nClasses: classes.length, mode: 'average' };
+  }
+
+  static train(X: number[][], y: number[], ctx: FitContext, params: Params = {}): DecisionTree {
+    checkKnownParams(params, Object.keys(TREE_DEFAULTS), 'tree');
+    const p = treeShapeParams(params, TREE_DEFAULTS);
+    checkMatrix(X, ctx.featureNames.length);
+    const data = ColumnData.from(X, ctx.featureNames.length);
+    const tree = growTree(
+      data,
+      { kind: 'class', y, nClasses: ctx.classes.length },
+      new Float64Array(X.length).fill(1),
+      { ...p, maxFeatures: data.F },
+    );
+    return new DecisionTree([...ctx.classes], [...ctx.featureNames], { ...p }, tree);
+  }
+
+  static load(json: ModelJson): DecisionTree {
+    checkTreesJson(json, 'tree', TREE_VERSION);
+    const [tree] = (json.state as { trees: FlatTree[] }).trees;
+    return new DecisionTree(json.classes, json.featureNames, json.params, tree!);
+  }
+
+  predictProba(X: number[][]): number[][] {
+    checkMatrix(X, this.featureNames.length);
+    return X.map((row) => ensemblePredict(this.layout, row).proba);
+  }
+
+  predict(X: number[][]): number[] {
+    checkMatrix(X, this.featureNames.length);
+    return X.map((row) => ensemblePredict(this.layout, row).label);
+  }
+
+  toOnnx(): Uint8Array {
+    return ensembleOnnx(this.layout, {
+      algorithm: 'tree',
+      featureNames: this.featureNames,
+      classes: this.classes,
+    });
+  }
+
+  toJSON(): ModelJson {
+    return {
+      name: 'tree',
+      version: TREE_VERSION,
+      classes: [...this.classes],
+      featureNames: [...this.featureNames],
+      params: { ...this.params },
+      state: { trees: [structuredClone(this.tree)] },
+    };
+  }
+}
