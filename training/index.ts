@@ -5,6 +5,17 @@ export { LOGREG_DEFAULTS, LogisticRegression } from './algorithms/logreg.js';
 export { ALGORITHM_SPECS, type AlgorithmSpec, algorithmSpec, loadModel } from './algorithms/registry.js';
 export { DecisionTree, TREE_DEFAULTS } from './algorithms/tree.js';
 export {
+  type Baseline,
+  baselineStats,
+  binIndex,
+  confusionMatrixSvg,
+  type FeatureBaseline,
+  type ModelCard,
+  type ModelCardInput,
+  modelCard,
+  populationStabilityIndex,
+} from './artifacts.js';
+export {
   BUILTIN_DATASETS,
   type BuiltinDatasetName,
   type BuiltinDatasetSource,
@@ -35,5 +46,18 @@ export {
 } from './model.js';
 export { ONNX_INPUT, ONNX_LABEL, ONNX_PROBABILITIES } from './onnx/classifier-graphs.js';
 export { deriveSeed, mulberry32 } from './random.js';
+export {
+  type Candidate,
+  PARAM_SPACES,
+  runSearch,
+  type SearchMetric,
+  type SearchOptions,
+  type SearchResult,
+  type SearchSpaceOptions,
+  type SearchStrategy,
+  scoreOf,
+  searchSpace,
+  type TrialReport,
+} from './search.js';
 export { type SplitIndices, stratifiedKFold, stratifiedSplit } from './split.js';
 export { type TrainOptions, type TrainResult, trainModel } from './train.js';
