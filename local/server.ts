@@ -155,6 +155,8 @@ function write(res: ServerResponse, result: HttpResult, requestId: string): void
       : result.isBase64Encoded
         ? Buffer.from(result.body, 'base64')
         : result.body;
+  // An explicit length keeps keep-alive responses out of chunked encoding.
+  headers['content-length'] = Buffer.byteLength(body);
   res.writeHead(result.statusCode ?? 200, headers as Record<string, string>);
   res.end(body);
 }

@@ -24,12 +24,27 @@ export interface IssuedToken {
 /** Only HS256 is ever accepted: `alg: none` and algorithm-confusion tokens fail verification. */
 const ALGORITHM = 'HS256';
 const CLOCK_TOLERANCE_SECONDS = 5;
+/**
+ * Verified tokens are remembered (by their exact text) so a client reusing its token skips the
+ * HMAC, which goes through WebCrypto's thread pool and dominated a warm /predict. Bounded in size,
+ * and in age so that a key removed from the key set stops verifying within a minute.
+ */
+const VERIFIED_CACHE_SIZE = 1024;
+const VERIFIED_CACHE_MS = 60_000;
 
 export class TokenService {
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+
   constructor(
     private readonly keys: KeyProvider,
     private readonly settings: TokenSettings,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** Fetches the key set ahead of the first request (Secrets Manager in AWS). */
+  async warm(): Promise<void> {
+    await this.keys.getKeys();
+  }
 
   async issue(principal: Principal): Promise<IssuedToken> {
     const { current } = await this.keys.getKeys();
@@ -46,6 +61,20 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<Principal> {
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.until > this.now()) return hit.principal;
+      this.verified.delete(token);
+    }
+    const { principal, exp } = await this.verifySignature(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      this.verified.delete(this.verified.keys().next().value!);
+    }
+    this.verified.set(token, { principal, until: Math.min(exp * 1000, this.now() + VERIFIED_CACHE_MS) });
+    return principal;
+  }
+
+  private async verifySignature(token: string): Promise<{ principal: Principal; exp: number }> {
     const { all } = await this.keys.getKeys();
     try {
       const { payload } = await jwtVerify(
@@ -66,7 +95,7 @@ export class TokenService {
       const role = payload['role'];
       if (role !== 'admin' && role !== 'user')
         throw new AppError('INVALID_TOKEN', 'token has no valid role claim');
-      return { username: payload.sub!, role };
+      return { principal: { username: payload.sub!, role }, exp: payload.exp! };
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError('INVALID_TOKEN', describeJoseError(error));

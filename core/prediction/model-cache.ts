@@ -1,14 +1,25 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { AppError } from '../errors.js';
 import { metrics } from '../metrics/index.js';
 import type { RegistryService, VersionSelector } from '../registry/service.js';
 import type { ModelVersion } from '../registry/types.js';
-import { OnnxModel } from './onnx-session.js';
+import { OnnxModel, warmRuntime } from './onnx-session.js';
 
 export interface LoadedModel {
   readonly record: ModelVersion;
   readonly onnx: OnnxModel;
   readonly loadedAt: number;
+  /**
+   * Where the load time went. `fetchMs` (artifact + SHA-256) and `runtimeMs` (wasm compile and
+   * ONNX runtime start, only on a process's first load) run concurrently; `sessionMs` follows both.
+   */
+  readonly timings: {
+    readonly fetchMs: number;
+    readonly runtimeMs: number;
+    readonly sessionMs: number;
+    readonly bytes: number;
+  };
 }
 
 interface AliasEntry {
@@ -23,6 +34,10 @@ export interface ModelCacheOptions {
   readonly now?: () => number;
   readonly log?: (message: string, fields: Record<string, unknown>) => void;
 }
+
+const defaultLogger = new Logger({ serviceName: 'mlops' });
+const defaultLog = (message: string, fields: Record<string, unknown>) =>
+  /fail/.test(message) ? defaultLogger.warn(message, fields) : defaultLogger.info(message, fields);
 
 /** Keep at most this many pinned (explicit-version) models in memory. */
 const PINNED_LIMIT = 4;
@@ -39,6 +54,7 @@ export class ModelCache {
   private readonly aliases = new Map<string, AliasEntry>();
   private readonly pinned = new Map<string, Promise<LoadedModel>>();
   private readonly now: () => number;
+  private readonly log: NonNullable<ModelCacheOptions['log']>;
 
   constructor(
     private readonly registry: RegistryService,
@@ -46,6 +62,7 @@ export class ModelCache {
     private readonly options: ModelCacheOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.log = options.log ?? defaultLog;
   }
 
   async get(name: string, selector: VersionSelector = {}): Promise<LoadedModel> {
@@ -76,7 +93,7 @@ export class ModelCache {
     } catch (error) {
       // Registry unreachable: keep serving what we have; a model that is gone from the registry is not.
       if (entry.current && !(error instanceof AppError)) {
-        this.options.log?.('registry check failed; serving the loaded model', { error: String(error) });
+        this.log('registry check failed; serving the loaded model', { error: String(error) });
         entry.checkedAt = this.now();
         return entry.current;
       }
@@ -95,7 +112,7 @@ export class ModelCache {
       return loaded;
     } catch (error) {
       metrics.modelLoad(name, record.version, false);
-      this.options.log?.('model load failed', { model: name, version: record.version, error: String(error) });
+      this.log('model load failed', { model: name, version: record.version, error: String(error) });
       if (current) {
         entry.checkedAt = this.now();
         return current;
@@ -128,9 +145,23 @@ export class ModelCache {
   }
 
   private async load(record: ModelVersion): Promise<LoadedModel> {
-    const bytes = await this.artifacts.getVerified(record.artifactKey, record.sha256);
+    const started = performance.now();
+    const since = (p: Promise<unknown>) => p.then(() => round(performance.now() - started));
+    const fetching = this.artifacts.getVerified(record.artifactKey, record.sha256);
+    const warming = warmRuntime();
+    const [bytes, fetchMs, runtimeMs] = await Promise.all([fetching, since(fetching), since(warming)]);
+    const ready = performance.now();
     const onnx = await OnnxModel.load(bytes, record.featureNames.length);
+    const timings = {
+      fetchMs,
+      runtimeMs,
+      sessionMs: round(performance.now() - ready),
+      bytes: bytes.byteLength,
+    };
     metrics.modelLoad(record.name, record.version, true);
-    return { record, onnx, loadedAt: this.now() };
+    this.log('model loaded', { model: record.name, version: record.version, ...timings });
+    return { record, onnx, loadedAt: this.now(), timings };
   }
 }
+
+const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-web';
+import { encodeModel, TensorElemType } from '../../training/onnx/onnx-model.js';
 
 /**
  * onnxruntime-web on its WebAssembly CPU backend. One thread: Lambda gives a fraction of a
@@ -8,6 +9,30 @@ import * as ort from 'onnxruntime-web';
  */
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
+
+let runtimeReady: Promise<void> | undefined;
+
+/**
+ * Compiles the wasm binary and initialises the ONNX runtime (most of a cold start: ~14 MB of
+ * wasm and the runtime's own start-up) by opening a one-node Identity graph, so that it can run
+ * while the model is still being fetched. Idempotent.
+ */
+export function warmRuntime(): Promise<void> {
+  runtimeReady ??= (async () => {
+    const identity = encodeModel({
+      name: 'warmup',
+      nodes: [{ opType: 'Identity', domain: '', name: 'id', inputs: ['x'], outputs: ['y'], attributes: [] }],
+      inputs: [{ name: 'x', elemType: TensorElemType.FLOAT, shape: [1] }],
+      outputs: [{ name: 'y', elemType: TensorElemType.FLOAT, shape: [1] }],
+    });
+    const session = await ort.InferenceSession.create(identity, { executionProviders: ['wasm'] });
+    await session.release();
+  })();
+  runtimeReady.catch(() => {
+    runtimeReady = undefined;
+  });
+  return runtimeReady;
+}
 
 export interface ScoredBatch {
   readonly labels: string[];

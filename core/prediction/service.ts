@@ -50,6 +50,18 @@ export class PredictionService {
     }
   }
 
+  /**
+   * Loads the default model ahead of the first request (called at cold start, so the wasm
+   * compile and the model fetch overlap the rest of start-up). A failure is only logged: the
+   * first request retries and answers with the real error.
+   */
+  warm(log: (message: string, fields: Record<string, unknown>) => void): Promise<void> {
+    return this.model().then(
+      () => undefined,
+      (error: unknown) => log('model warm-up failed', { error: String(error) }),
+    );
+  }
+
   async predict(request: PredictionRequest): Promise<PredictionResult> {
     const model = await this.model(request.model, request.selector);
     const { featureNames, classes } = model.record;

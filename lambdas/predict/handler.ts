@@ -4,9 +4,27 @@ import { ModelInfoQuery, PredictOneBody, predictManyBody } from '../../core/api/
 import { SERVICE } from '../../core/api/service-info.js';
 import { isAppError } from '../../core/errors.js';
 import type { VersionSelector } from '../../core/registry/service.js';
-import { predictionService, registryService, settings } from '../../core/services.js';
+import { predictionService, registryService, settings, tokenService } from '../../core/services.js';
 import { requirePrincipal } from '../shared/auth.js';
 import { httpHandler, json, parseJson, validate } from '../shared/http.js';
+import { logger } from '../shared/logger.js';
+
+// Cold start: load the model and the signing keys while the runtime finishes starting; the first
+// request joins the same in-flight load instead of starting its own.
+function warmUp(): void {
+  const warn = (message: string, error: unknown) => logger.warn(message, { error: String(error) });
+  try {
+    void predictionService().warm((message, fields) => logger.warn(message, fields));
+    void tokenService()
+      .warm()
+      .catch((error: unknown) => warn('key warm-up failed', error));
+  } catch (error) {
+    // Configuration missing at import (e.g. a test imports this before setting the environment):
+    // the first request reports it.
+    warn('warm-up skipped', error);
+  }
+}
+warmUp();
 
 /** POST /predict, GET /model-info, GET /health, GET /. */
 export const handler = httpHandler({
@@ -54,9 +72,7 @@ export const handler = httpHandler({
     await requirePrincipal(event);
     const raw = parseJson(event);
     const batch = typeof raw === 'object' && raw !== null && 'instances' in raw;
-    const body = batch
-      ? validate(predictManyBody(settings.maxBatchRows), raw)
-      : validate(PredictOneBody, raw);
+    const body = batch ? validate(manyBody(), raw) : validate(PredictOneBody, raw);
     const rows = 'instances' in body ? body.instances : [body.features];
     const result = await predictionService().predict({
       rows,
@@ -103,6 +119,13 @@ export const handler = httpHandler({
     } satisfies z.infer<typeof ModelInfo>);
   },
 });
+
+let many: ReturnType<typeof predictManyBody> | undefined;
+/** Built once: the row limit is configuration, fixed for the life of the process. */
+const manyBody = () => {
+  many ??= predictManyBody(settings.maxBatchRows);
+  return many;
+};
 
 function selectorOf(input: { version?: number | undefined; alias?: string | undefined }): VersionSelector {
   return {
