@@ -42,17 +42,16 @@ export function metricsRoute(options: MetricsRouteOptions = {}) {
 }
 
 async function reportProductionModels(registry: RegistryService): Promise<void> {
-  const models = await registry.store.listModels();
+  const models = (await registry.store.listModels()).filter((m) => m.aliases['production'] !== undefined);
+  platformMetrics().retainProductionModels(models.map((m) => m.name));
   await Promise.all(
-    models
-      .filter((model) => model.aliases['production'] !== undefined)
-      .map(async (model) => {
-        try {
-          platformMetrics().productionModel(await registry.resolve(model.name));
-        } catch (error) {
-          if (!isAppError(error)) throw error;
-        }
-      }),
+    models.map(async (model) => {
+      try {
+        platformMetrics().productionModel(await registry.resolve(model.name));
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+      }
+    }),
   );
 }
 

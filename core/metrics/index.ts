@@ -172,6 +172,22 @@ export class PlatformMetrics implements MetricsSink {
     });
   }
 
+  /** Drops the production gauges of models that no longer have a production version. */
+  retainProductionModels(names: readonly string[]): void {
+    for (const model of [...this.trainedAt.keys()]) {
+      if (names.includes(model)) continue;
+      this.trainedAt.delete(model);
+      for (const key of [
+        'productionVersion',
+        'productionAccuracy',
+        'productionTrainedAt',
+        'productionAge',
+      ] as const) {
+        this.prom[key].remove({ model });
+      }
+    }
+  }
+
   /** Prometheus text exposition of every series (GET /metrics). */
   async text(): Promise<string> {
     this.refreshDerived();
