@@ -67,6 +67,8 @@ export type RunOutcome =
       dataset?: DatasetInfo;
       bestTrialRunId?: string;
       trials?: number;
+      modelVersion?: number;
+      alias?: string;
     }
   | { status: 'FAILED'; error: string; dataset?: DatasetInfo };
 
@@ -175,6 +177,8 @@ export class RunStore {
       if (outcome.algorithm) fields['algorithm'] = outcome.algorithm;
       if (outcome.bestTrialRunId) fields['bestTrialRunId'] = outcome.bestTrialRunId;
       if (outcome.trials !== undefined) fields['trials'] = outcome.trials;
+      if (outcome.modelVersion !== undefined) fields['modelVersion'] = outcome.modelVersion;
+      if (outcome.alias) fields['alias'] = outcome.alias;
       const metric = run.rankMetric ?? 'accuracy';
       const value = outcome.metrics[metric];
       if (!run.parentRunId && value !== undefined && Number.isFinite(value)) {
@@ -211,19 +215,6 @@ export class RunStore {
       }
       throw error;
     }
-  }
-
-  /** Links a finished run to the model version registered from it (lineage run → version). */
-  async setModelVersion(runId: string, modelVersion: number, alias?: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: runKey(runId),
-        UpdateExpression: alias ? 'SET modelVersion = :v, #alias = :a' : 'SET modelVersion = :v',
-        ...(alias ? { ExpressionAttributeNames: { '#alias': 'alias' } } : {}),
-        ExpressionAttributeValues: { ':v': modelVersion, ...(alias ? { ':a': alias } : {}) },
-      }),
-    );
   }
 
   async get(runId: string): Promise<Run | undefined> {

@@ -392,15 +392,7 @@ async function registerBest(
     confusionMatrix: picture.key,
     baseline: baseline.key,
   };
-  const finished = await deps.runs.finish(parent, {
-    status: 'FINISHED',
-    metrics,
-    artifacts,
-    params: { ...result.model.params, seed: request.seed ?? 42, test_size: request.testSize ?? 0.2 },
-    algorithm: best.trial.algorithm,
-    dataset: datasetInfo,
-    ...(trials.length > 1 ? { bestTrialRunId: best.trial.runId, trials: trials.length } : {}),
-  });
+  // Registered before the run is marked FINISHED, so a poller never sees a finished run without its version.
   const policy = request.policy ?? deps.policy ?? promotionPolicyFromEnv();
   const { version, decision } = await deps.registry.register(
     request.modelName,
@@ -421,9 +413,19 @@ async function registerBest(
     },
     policy,
   );
-  await deps.runs.setModelVersion(runId, version.version, decision.alias);
+  const finished = await deps.runs.finish(parent, {
+    status: 'FINISHED',
+    metrics,
+    artifacts,
+    params: { ...result.model.params, seed: request.seed ?? 42, test_size: request.testSize ?? 0.2 },
+    algorithm: best.trial.algorithm,
+    dataset: datasetInfo,
+    ...(trials.length > 1 ? { bestTrialRunId: best.trial.runId, trials: trials.length } : {}),
+    modelVersion: version.version,
+    alias: decision.alias,
+  });
   return {
-    run: { ...finished, modelVersion: version.version, alias: decision.alias },
+    run: finished,
     version,
     decision,
     trials,
