@@ -13,7 +13,6 @@ import {
   type FunctionId as RouteFunctionId,
   routeKey,
 } from '../core/api/routes.js';
-import { ENV, type EnvKey } from '../core/config/env.js';
 import type { TableDefinition } from '../core/config/tables.js';
 import { ARTIFACT_BUCKET } from '../core/config/tables.js';
 import type { PlatformConfig } from './config.js';
@@ -104,7 +103,8 @@ export class ApiStack extends Stack {
         bind: (fn) =>
           verifiesTokens(fn)
             .bindTable(tables.registry, 'readWrite')
-            .bindTable(tables.runs, 'read')
+            // POST /train records the run (RUNNING) before answering 202, so runs is written too.
+            .bindTable(tables.runs, 'readWrite')
             .bindTable(tables.users, 'readWrite')
             .setEnv('defaultModelName', config.defaultModelName)
             .setEnv('defaultDataset', config.defaultDataset)
@@ -142,9 +142,9 @@ export class ApiStack extends Stack {
       functions[functionId] = fn;
     }
     const { predict, admin, train } = functions;
+    // POST /train invokes the train function asynchronously (InvocationType Event).
     train.grantInvokeExact(admin);
-    // The admin code needs the train function's name; ENV has no key for it yet (see docs/deploy.md).
-    if ('trainFunctionName' in ENV) admin.setEnv('trainFunctionName' as EnvKey, train.functionName);
+    admin.setEnv('trainFunctionName', train.functionName);
     this.functions = functions;
 
     if (config.predictProvisionedConcurrency > 0) {

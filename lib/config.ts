@@ -26,6 +26,8 @@ export interface PlatformConfig {
   readonly alertEmail?: string;
   /** EventBridge Scheduler expression for the training run: `cron(6 fields)` or `rate(n unit)`. */
   readonly trainingSchedule: string;
+  /** Hyper-parameter search trials of the scheduled run (algorithm "auto"); 1 = a single fit. */
+  readonly trainingTrials: number;
   readonly defaultModelName: string;
   /** `builtin:<name>` (shipped in the train bundle) or `s3://bucket/key.csv`. */
   readonly defaultDataset: string;
@@ -159,6 +161,8 @@ const schema = z
       const problem = scheduleExpressionProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
+    // The train event accepts 1-500 trials (core/api/admin-schemas.ts TrainBody).
+    trainingTrials: integer(1).refine((trials) => trials <= 500, 'must be at most 500'),
     defaultModelName: z
       .string({ error: 'must be a model name' })
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),

@@ -69,17 +69,28 @@ export class TrainingScheduleStack extends Stack {
   }
 }
 
+/** The scheduled run's event; must parse as the train handler's `TrainEvent` (core/api/admin-schemas.ts). */
+export interface TrainingPayload {
+  readonly dataset: string;
+  readonly target: string;
+  readonly modelName: string;
+  readonly algorithm: 'auto';
+  readonly trials: number;
+}
+
 /**
- * What the schedule sends: the train handler's `TrainEvent` (lambdas/train/handler.ts). No
- * `algorithm` means the trainer picks one; the handler rejects unknown keys, so nothing else.
+ * What the schedule sends to the train function: the configured default dataset and model, with
+ * an automatic algorithm search of `trainingTrials` trials.
  *
  * @example
- * trainingPayload(config); // { dataset: 'builtin:iris', target: 'species', modelName: 'iris' }
+ * trainingPayload(config); // { dataset: 'builtin:iris', target: 'species', modelName: 'iris', algorithm: 'auto', trials: 20 }
  */
-export function trainingPayload(config: PlatformConfig): {
-  dataset: string;
-  target: string;
-  modelName: string;
-} {
-  return { dataset: config.defaultDataset, target: config.defaultTarget, modelName: config.defaultModelName };
+export function trainingPayload(config: PlatformConfig): TrainingPayload {
+  return {
+    dataset: config.defaultDataset,
+    target: config.defaultTarget,
+    modelName: config.defaultModelName,
+    algorithm: 'auto',
+    trials: config.trainingTrials,
+  };
 }

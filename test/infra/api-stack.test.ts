@@ -132,6 +132,9 @@ describe('ApiStack', () => {
         DEFAULT_TARGET: 'species',
       });
       expect(env('TrainFunction')).not.toHaveProperty('JWT_SECRET_ARN');
+      expect(env('AdminFunction').TRAIN_FUNCTION_NAME).toEqual({
+        Ref: functionLogicalId(api, 'TrainFunction'),
+      });
       expect(Object.keys(env('DocsFunction')).sort()).toEqual([
         'MLOPS_CODE_VERSION',
         'MLOPS_STAGE',
@@ -159,14 +162,13 @@ describe('ApiStack', () => {
       );
     });
 
-    it('admin: registry and users read/write, runs read, invoke exactly the train function', () => {
+    it('admin: registry, users and runs read/write, invoke exactly the train function', () => {
       expect(permissionsOf(statementsOf(api, 'AdminFunction'))).toEqual(
         expected(
           'AdminFunction',
           merge(
             SECRET_READ,
-            tableActions(TABLE_READ, [...REGISTRY, ...USERS, ...RUNS]),
-            tableActions(TABLE_WRITE, [...REGISTRY, ...USERS]),
+            tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...USERS, ...RUNS]),
             { 'lambda:InvokeFunction': ['TrainFunction.Arn'] },
           ),
         ),

@@ -1,0 +1,87 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
+import { TrainEvent } from '../../core/api/admin-schemas.js';
+import { trainingPayload } from '../../lib/schedule-stack.js';
+import {
+  type BuiltPlatform,
+  buildPlatform,
+  flatten,
+  permissionsOf,
+  readable,
+  resourcesOf,
+} from './builders.js';
+
+describe('TrainingScheduleStack', () => {
+  let built: BuiltPlatform;
+  let schedule: Template;
+  beforeAll(() => {
+    built = buildPlatform({
+      context: { trainingSchedule: 'cron(30 2 ? * MON-FRI *)', trainingTrials: '12' },
+    });
+    schedule = built.templates.schedule;
+  });
+
+  it('runs the configured expression in UTC, enabled, without a flexible window', () => {
+    schedule.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    schedule.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 2 ? * MON-FRI *)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
+  });
+
+  it('invokes the train function with retries, a maximum event age and a dead-letter queue', () => {
+    const target = Object.values(resourcesOf(schedule, 'AWS::Scheduler::Schedule'))[0].Properties.Target;
+    expect(flatten(target.Arn)).toBe('TrainFunction.Arn');
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 });
+    expect(flatten(target.DeadLetterConfig.Arn)).toBe('TrainingDeadLetterQueue.Arn');
+  });
+
+  it('sends a payload the train handler accepts (TrainEvent)', () => {
+    const target = Object.values(resourcesOf(schedule, 'AWS::Scheduler::Schedule'))[0].Properties.Target;
+    const payload = JSON.parse(target.Input);
+    expect(payload).toEqual({
+      dataset: 'builtin:iris',
+      target: 'species',
+      modelName: 'iris',
+      algorithm: 'auto',
+      trials: 12,
+    });
+    expect(payload).toEqual(trainingPayload(built.config));
+    expect(TrainEvent.safeParse(payload).success).toBe(true);
+  });
+
+  it('keeps failed invocations 14 days in an encrypted, TLS-only queue', () => {
+    schedule.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    schedule.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('uses its own role: assumed by Scheduler from this account, invoking only the train function', () => {
+    const roles = resourcesOf(schedule, 'AWS::IAM::Role');
+    expect(Object.keys(roles)).toHaveLength(1);
+    const [roleId, role] = Object.entries(roles)[0]!;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+    const statements = Object.values(resourcesOf(schedule, 'AWS::IAM::Policy'))
+      .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement.map(readable));
+    expect(permissionsOf(statements)).toEqual({
+      'lambda:InvokeFunction': ['TrainFunction.Arn', 'TrainFunction.Arn:*'],
+      'sqs:SendMessage': ['TrainingDeadLetterQueue.Arn'],
+    });
+  });
+});
