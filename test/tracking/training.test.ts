@@ -151,7 +151,10 @@ describe('training pipeline', () => {
       ...trials.filter((t) => t.status === 'FINISHED').map((t) => t.metrics['macro_f1']!),
     );
     expect(outcome.version.metrics['macro_f1']).toBe(best);
-    expect(outcome.run.bestTrialRunId).toBe(trials.find((t) => t.metrics['macro_f1'] === best)!.runId);
+    // ties on the metric go to the lower log loss
+    const tied = trials.filter((t) => t.metrics['macro_f1'] === best);
+    const winner = tied.reduce((a, b) => (b.metrics['log_loss']! < a.metrics['log_loss']! ? b : a));
+    expect(outcome.run.bestTrialRunId).toBe(winner.runId);
     // Trials stay out of the experiment listing; the search run is there.
     const listed = await runStore().listByExperiment('iris-s');
     expect(listed.map((r) => r.runId)).toEqual([outcome.run.runId]);
