@@ -23,6 +23,7 @@ export interface CommonArgs {
 export interface DeployArgs extends CommonArgs {
   readonly tier: Tier | undefined;
   readonly bootstrap: boolean;
+  readonly train: boolean;
   readonly smoke: boolean;
 }
 
@@ -41,8 +42,8 @@ const COMMON = {
 
 export const DEPLOY_USAGE = `Usage: npm run local:deploy -- [options]
 
-Starts the docker-compose mirror, bootstraps and deploys the CDK app into LocalStack, prints the
-API URL and runs the smoke test against it. See docs/localstack.md.
+Starts the docker-compose mirror, bootstraps and deploys the CDK app into LocalStack, trains a
+first model, prints the API URL and runs the smoke test against it. See docs/localstack.md.
 
   --tier community|hobby|base  what your LocalStack plan can run (default: base with a licensed
                                image, community with the frozen community image)
@@ -51,6 +52,7 @@ API URL and runs the smoke test against it. See docs/localstack.md.
   --region REGION              (default: ${DEFAULT_REGION})
   --skip-compose               LocalStack is already running; do not run docker compose up
   --skip-bootstrap             the CDK toolkit stack is already there
+  --skip-train                 do not invoke the train function once before the smoke test
   --skip-smoke                 do not run npm run smoke afterwards
   --dry-run                    check prerequisites and print the commands without running them
   -h, --help`;
@@ -114,6 +116,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs {
     ...COMMON,
     tier: { type: 'string' },
     'skip-bootstrap': { type: 'boolean' },
+    'skip-train': { type: 'boolean' },
     'skip-smoke': { type: 'boolean' },
   });
   const tier = values.tier;
@@ -124,6 +127,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs {
     ...common(values),
     tier: tier as Tier | undefined,
     bootstrap: !values['skip-bootstrap'],
+    train: !values['skip-train'],
     smoke: !values['skip-smoke'],
   };
 }

@@ -94,10 +94,17 @@ const cdk = (title: string, args: readonly string[], options: PlanOptions): Step
   unset: UNSAFE_AWS_VARIABLES,
 });
 
+/**
+ * CDK context the mirror deploys with, on top of cdk.json: self-registration on, as in `npm start`,
+ * so the smoke test can create its user on a fresh stack.
+ */
+export const MIRROR_CONTEXT: Readonly<Record<string, string>> = { allowSelfRegistration: 'true' };
+
 /** The commands `npm run local:deploy` runs, in order; what follows them is done in-process. */
 export function deploySteps(options: PlanOptions, stackNames: Readonly<Record<StackKey, string>>): Step[] {
   const stacks = TIER_STACKS[options.tier].map((key) => stackNames[key]);
   const context = ['-c', `stage=${options.stage}`];
+  const mirrorContext = Object.entries(MIRROR_CONTEXT).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   const steps: Step[] = [];
   if (options.compose) {
     steps.push({
@@ -118,7 +125,16 @@ export function deploySteps(options: PlanOptions, stackNames: Readonly<Record<St
   steps.push(
     cdk(
       `deploy ${stacks.join(', ')}`,
-      ['deploy', ...stacks, '--require-approval', 'never', '--outputs-file', OUTPUTS_FILE, ...context],
+      [
+        'deploy',
+        ...stacks,
+        '--require-approval',
+        'never',
+        '--outputs-file',
+        OUTPUTS_FILE,
+        ...context,
+        ...mirrorContext,
+      ],
       options,
     ),
   );

@@ -3,6 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig, type PlatformConfig } from '../../lib/config.js';
 import { formatStep, LOCALSTACK_ACCOUNT, type Step } from './plan.js';
 
@@ -112,4 +113,34 @@ export async function functionPhysicalName(
     }
   }
   throw new Error(`stack ${stackName} has no Lambda function created as ${constructId}`);
+}
+
+/**
+ * Invokes a function and waits for its result, as the schedule would (but synchronously), so the
+ * smoke test finds a model in production. A function error is thrown with the function's message.
+ */
+export async function invokeAndWait(
+  options: { endpoint: string; region: string },
+  functionName: string,
+  payload: unknown,
+): Promise<unknown> {
+  const client = new LambdaClient({
+    endpoint: options.endpoint,
+    region: options.region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const result = await client.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'RequestResponse',
+      Payload: new TextEncoder().encode(JSON.stringify(payload)),
+    }),
+  );
+  const text = result.Payload ? new TextDecoder().decode(result.Payload) : '';
+  const body: unknown = text ? JSON.parse(text) : undefined;
+  if (result.FunctionError) {
+    const message = (body as { errorMessage?: string } | undefined)?.errorMessage ?? text;
+    throw new Error(`${functionName} failed (${result.FunctionError}): ${message}`);
+  }
+  return body;
 }

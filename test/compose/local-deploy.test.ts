@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDeployArgs, parseDownArgs, UsageError } from '../../localstack/deploy/cli.js';
@@ -22,6 +24,7 @@ import {
   PrerequisiteError,
   versionAtLeast,
 } from '../../localstack/deploy/prerequisites.js';
+import { invokeAndWait } from '../../localstack/deploy/run.js';
 
 /**
  * `npm run local:deploy` / `local:down` without Docker: argument parsing, the prerequisite
@@ -101,6 +104,7 @@ describe('arguments', () => {
       tier: undefined,
       compose: true,
       bootstrap: true,
+      train: true,
       smoke: true,
       dryRun: false,
       help: false,
@@ -120,6 +124,7 @@ describe('arguments', () => {
         '--region',
         'eu-west-1',
         '--skip-bootstrap',
+        '--skip-train',
         '--skip-smoke',
         '--skip-compose',
         '--dry-run',
@@ -131,6 +136,7 @@ describe('arguments', () => {
       tier: 'hobby',
       compose: false,
       bootstrap: false,
+      train: false,
       smoke: false,
       dryRun: true,
       help: false,
@@ -323,6 +329,53 @@ describe('plan', () => {
   });
 });
 
+describe('invokeAndWait (the first training run)', () => {
+  let server: Server;
+  let endpoint: string;
+  const seen: { url?: string; type?: string; body: string }[] = [];
+
+  beforeAll(async () => {
+    // Stands in for LocalStack's Lambda Invoke API: "fail" in the name answers like a function error.
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        seen.push({ url: req.url, type: String(req.headers['x-amz-invocation-type']), body });
+        if (req.url?.includes('fail')) {
+          res.writeHead(200, { 'x-amz-function-error': 'Unhandled', 'content-type': 'application/json' });
+          res.end(JSON.stringify({ errorType: 'AppError', errorMessage: 'dataset "nope" not found' }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ modelName: 'iris', version: 1, alias: 'production' }));
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((done) => server.close(done)));
+
+  test('waits for the result (RequestResponse) and returns the summary', async () => {
+    const summary = await invokeAndWait({ endpoint, region: 'us-east-1' }, 'train-fn', {
+      dataset: 'builtin:iris',
+    });
+    expect(summary).toEqual({ modelName: 'iris', version: 1, alias: 'production' });
+    expect(seen[0]).toEqual({
+      url: '/2015-03-31/functions/train-fn/invocations',
+      type: 'RequestResponse',
+      body: '{"dataset":"builtin:iris"}',
+    });
+  });
+
+  test("a function error is thrown with the function's own message", async () => {
+    await expect(invokeAndWait({ endpoint, region: 'us-east-1' }, 'train-fail', {})).rejects.toThrow(
+      'train-fail failed (Unhandled): dataset "nope" not found',
+    );
+  });
+});
+
 describe('the scripts, run without Docker', () => {
   // Started together: each run pays tsx's start-up (and aws-cdk-lib's import for --dry-run).
   let runs: Record<'noDocker' | 'badFlag' | 'dryRun' | 'community' | 'down', ScriptResult>;
@@ -365,8 +418,9 @@ describe('the scripts, run without Docker', () => {
     );
     expect(bootstrap).toMatch(/npx --no-install cdk bootstrap aws:\/\/000000000000\/us-east-1 -c stage=dev$/);
     expect(lines.find((l) => l.includes(' cdk deploy '))).toMatch(
-      /cdk deploy mlops-dev-storage mlops-dev-secrets mlops-dev-api mlops-dev-schedule --require-approval never --outputs-file localstack\/state\/cdk-outputs\.json -c stage=dev$/,
+      /cdk deploy mlops-dev-storage mlops-dev-secrets mlops-dev-api mlops-dev-schedule --require-approval never --outputs-file localstack\/state\/cdk-outputs\.json -c stage=dev -c allowSelfRegistration=true$/,
     );
+    expect(lines.find((l) => l.includes('invoke the train function'))).toMatch(/"dataset":"builtin:iris"/);
     expect(lines).toContain('npm run smoke -- --url <api url>');
   });
 
