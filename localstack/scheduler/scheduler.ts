@@ -174,6 +174,8 @@ async function main() {
   const heartbeat = process.env['HEARTBEAT_FILE'] ?? '/tmp/scheduler-heartbeat';
   const clients = new Map<string, LambdaClient>();
   let lastState = '';
+  // A restart or a late timer must not fire the same minute twice.
+  let lastFiredMinute = -1;
 
   const tick = async () => {
     writeFileSync(heartbeat, new Date().toISOString());
@@ -202,7 +204,10 @@ async function main() {
       log('error', (error as Error).message);
       return;
     }
-    if (!isDue(schedule, new Date())) return;
+    const now = new Date();
+    const minute = Math.floor(now.getTime() / 60_000);
+    if (minute === lastFiredMinute || !isDue(schedule, now)) return;
+    lastFiredMinute = minute;
     let client = clients.get(config.region);
     if (!client) {
       // LocalStack accepts any credentials; these keep the SDK from looking for real ones.
@@ -232,6 +237,8 @@ async function main() {
     await tick();
     setTimeout(loop, 60_000 - (Date.now() % 60_000) + 50);
   };
+  // As PID 1 in its container, node would otherwise ignore `docker compose stop` for 10 s.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
   log('info', 'started', { endpoint, file });
   await loop();
 }
