@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { PredictOneBody } from '../core/api/schemas.js';
@@ -281,7 +282,10 @@ async function coldStart(env: Record<string, string>, token: string): Promise<Co
 
 main().then(
   () => {
-    restoreStdout.write(`\n(${new Date().toISOString()}, node ${process.version}, \`npm run bench:api\`)\n`);
+    const load = loadavg().map((l) => l.toFixed(1));
+    restoreStdout.write(
+      `\n(${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, load average ${load.join(' ')} at the end, \`npm run bench:api\`)\n`,
+    );
     process.exit(0);
   },
   (error) => {
