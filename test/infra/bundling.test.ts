@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { ESM_REQUIRE_BANNER } from '../../lib/constructs/bundling.js';
+import { PROJECT_ROOT } from '../../lib/constructs/project-function.js';
+import { buildPlatform, functionLogicalId, resourcesOf } from './builders.js';
+
+/**
+ * The only infra test that really runs esbuild (for the API stack's functions): checks what each
+ * asset directory ships and that each bundle loads as ESM and answers a request offline.
+ */
+const ONE_MB = 1024 * 1024;
+
+describe('function bundles (real esbuild)', () => {
+  let outdir: string;
+  let api: Template;
+  const assetDir = (construct: string): string => {
+    const fn = resourcesOf(api, 'AWS::Lambda::Function')[functionLogicalId(api, construct)];
+    const key: string = fn.Properties.Code.S3Key;
+    return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+  };
+
+  beforeAll(() => {
+    // Inside the project, so the bundles' external @aws-sdk/* imports resolve from node_modules
+    // as they do from the Lambda runtime.
+    mkdirSync(join(PROJECT_ROOT, 'cdk.out'), { recursive: true });
+    outdir = mkdtempSync(join(PROJECT_ROOT, 'cdk.out', 'infra-bundling-'));
+    const built = buildPlatform({ bundleStacks: ['mlops-dev-api'], outdir });
+    api = built.templates.api;
+  }, 180_000);
+
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it.each(['AuthFunction', 'PredictFunction', 'AdminFunction', 'DocsFunction', 'TrainFunction'])(
+    '%s ships index.mjs with the createRequire banner and a source map',
+    (construct) => {
+      const dir = assetDir(construct);
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+      expect(existsSync(join(dir, 'index.js'))).toBe(false);
+    },
+  );
+
+  it('predict ships the onnxruntime-web wasm and its loader, and stays under 1 MB of JS', () => {
+    const dir = assetDir('PredictFunction');
+    expect(readdirSync(dir).sort()).toEqual([
+      'index.mjs',
+      'index.mjs.map',
+      'ort-wasm-simd-threaded.mjs',
+      'ort-wasm-simd-threaded.wasm',
+    ]);
+    const wasm = readFileSync(join(dir, 'ort-wasm-simd-threaded.wasm'));
+    expect(wasm.subarray(0, 4)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d])); // "\0asm"
+    expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(ONE_MB);
+  });
+
+  it('train ships the built-in datasets under data/', () => {
+    const dir = assetDir('TrainFunction');
+    const shipped = readdirSync(join(dir, 'data')).sort();
+    const source = readdirSync(join(PROJECT_ROOT, 'training', 'data'))
+      .filter((f) => f.endsWith('.csv'))
+      .sort();
+    expect(shipped).toEqual(source);
+    expect(shipped).toContain('iris.csv');
+  });
+
+  it('docs ships only the Swagger UI files the page loads', () => {
+    const dir = join(assetDir('DocsFunction'), 'node_modules', 'swagger-ui-dist');
+    expect(readdirSync(dir).sort()).toEqual([
+      'favicon-32x32.png',
+      'package.json',
+      'swagger-ui-bundle.js',
+      'swagger-ui.css',
+    ]);
+  });
+
+  it('auth, admin and docs carry no wasm', () => {
+    for (const construct of ['AuthFunction', 'AdminFunction', 'DocsFunction']) {
+      expect(readdirSync(assetDir(construct)).filter((f) => f.endsWith('.wasm'))).toEqual([]);
+    }
+  });
+
+  // Load each bundle in a fresh Node process, as Lambda would, and call a route that needs no AWS.
+  const invoke = (
+    construct: string,
+    routeKey: string,
+    rawPath: string,
+    pathParameters?: Record<string, string>,
+  ): { statusCode: number; body: string } => {
+    const method = routeKey.split(' ')[0];
+    const event = {
+      version: '2.0',
+      routeKey,
+      rawPath,
+      ...(pathParameters ? { pathParameters } : {}),
+      headers: {},
+      isBase64Encoded: false,
+      requestContext: { requestId: 'bundle-test', http: { method, path: rawPath } },
+    };
+    const script = `const { handler } = await import(process.argv[1]);
+      const result = await handler(JSON.parse(process.argv[2]), { awsRequestId: 'bundle-test' });
+      process.stdout.write(JSON.stringify(result));`;
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', script, join(assetDir(construct), 'index.mjs'), JSON.stringify(event)],
+      { env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', MLOPS_STAGE: 'test' }, encoding: 'utf8' },
+    );
+    return JSON.parse(out);
+  };
+
+  it('the predict bundle loads as ESM and answers GET /', () => {
+    const result = invoke('PredictFunction', 'GET /', '/');
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toHaveProperty('links');
+  });
+
+  it('the docs bundle finds the shipped Swagger UI files', () => {
+    const result = invoke('DocsFunction', 'GET /docs/{asset}', '/docs/swagger-ui.css', {
+      asset: 'swagger-ui.css',
+    });
+    expect(result.statusCode).toBe(200);
+  });
+});
