@@ -88,6 +88,10 @@ describe('Prometheus (compose)', () => {
     expect(missing).toEqual([]);
   });
 
+  test('accepts remote write, as the AMP workspace the functions push to does', () => {
+    expect(compose.services['prometheus']?.['command']).toContain('--web.enable-remote-write-receiver');
+  });
+
   test('sends alerts to the alertmanager service', () => {
     const targets = config.alerting?.alertmanagers?.flatMap((a) =>
       a.static_configs?.flatMap((s) => s.targets ?? []),
