@@ -38,12 +38,8 @@ export function trainModel(dataset: Dataset, options: TrainOptions): TrainResult
     options.params ?? {},
   );
   const proba = model.predictProba(test.X);
-  const metrics = evaluate(
-    test.y,
-    proba.map((p) => p.indexOf(Math.max(...p))),
-    proba,
-    dataset.classes,
-  );
+  // model.predict, not argmax(proba): it applies the same label rule as the exported graph.
+  const metrics = evaluate(test.y, model.predict(test.X), proba, dataset.classes);
   const onnx = model.toOnnx();
   return {
     model,
