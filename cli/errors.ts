@@ -20,6 +20,9 @@ export function describeFailure(error: unknown): { message: string; status: 1 | 
   if (name === 'CredentialsProviderError' || name === 'ExpiredTokenException') {
     return { message: `AWS credentials: ${oneLine((error as Error).message)}`, status: 1 };
   }
+  if ((error as Error)?.message === 'Region is missing') {
+    return { message: 'AWS region is not set: export AWS_REGION or use a profile with a region', status: 1 };
+  }
   if (code === 'ECONNREFUSED') {
     return { message: 'cannot reach the local emulators; is "npm start" still running?', status: 1 };
   }

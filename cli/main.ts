@@ -1,6 +1,5 @@
 import './quiet.js';
 import { parseArgs } from 'node:util';
-import { connect } from './backend.js';
 import type { Command } from './command.js';
 import type { COMMANDS as CommandList } from './commands/index.js';
 import { describeFailure, UsageError } from './errors.js';
@@ -55,8 +54,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${commandHelp(command)}\n`);
     return 0;
   }
+  // Loaded on demand: the emulators and SDK are not needed for --help or a usage error.
   const backend =
-    command.needsBackend === false ? undefined : await connect(flags['stage'] as string | undefined);
+    command.needsBackend === false
+      ? undefined
+      : await (await import('./backend.js')).connect(flags['stage'] as string | undefined);
   try {
     await command.run({ values: flags, positionals, json: flags['json'] === true });
   } finally {
