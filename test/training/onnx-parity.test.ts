@@ -3,6 +3,7 @@ import {
   type Algorithm,
   type BuiltinDatasetName,
   loadBuiltinDataset,
+  loadModel,
   selectRows,
   stratifiedSplit,
   trainModel,
@@ -28,6 +29,36 @@ describe.each(algorithms)('ONNX export of %s', (algorithm) => {
       expect(row).toHaveLength(ds.classes.length);
       row.forEach((p, c) => {
         expect(Math.abs(p - expectedProba[i]![c]!)).toBeLessThanOrEqual(1e-5);
+      });
+    });
+  });
+});
+
+describe('binary gbt with no negative leaf weight', () => {
+  it('keeps the score > 0 label rule in onnxruntime', async () => {
+    const tree = {
+      feature: [0, -1, -1],
+      threshold: [0.5, 0, 0],
+      left: [1, 0, 0],
+      right: [2, 0, 0],
+      value: [[], [0.2], [3]],
+    };
+    const model = loadModel({
+      name: 'gbt',
+      version: 1,
+      classes: ['a', 'b'],
+      featureNames: ['x'],
+      params: {},
+      state: { trees: [tree], classIds: [0], baseValues: [0], learningRate: 1 },
+    });
+    const X = [[0], [1], [0.4]];
+    const got = await runOnnx(model.toOnnx(), X);
+    expect(model.predict(X)).toEqual([1, 1, 1]);
+    expect(got.labels).toEqual(['b', 'b', 'b']);
+    const expected = model.predictProba(X);
+    got.probabilities.forEach((row, i) => {
+      row.forEach((p, c) => {
+        expect(Math.abs(p - expected[i]![c]!)).toBeLessThanOrEqual(1e-6);
       });
     });
   });

@@ -46,12 +46,28 @@ export class GradientBoostedTrees implements TrainedModel {
     readonly params: Params,
     private readonly state: GbtState,
   ) {
-    this.layout = {
-      trees: state.trees.map((tree, i) => ({ tree, classId: state.classIds[i]!, scale: state.learningRate })),
-      nClasses: classes.length,
-      mode: 'boost',
-      baseValues: state.baseValues,
-    };
+    const trees = state.trees.map((tree, i) => ({
+      tree,
+      classId: state.classIds[i]!,
+      scale: state.learningRate,
+    }));
+    const anyNegative = state.trees.some((t) =>
+      t.value.some((v) => v.length > 0 && v[0]! * state.learningRate < 0),
+    );
+    if (classes.length === 2 && !anyNegative) {
+      // onnxruntime switches its binary label rule from score > 0 to score > 0.5 when no leaf weight is
+      // negative; one single-leaf tree worth the smallest negative float32 keeps the score > 0 rule and
+      // leaves every non-zero score unchanged.
+      const nudge: FlatTree = {
+        feature: [-1],
+        threshold: [0],
+        left: [0],
+        right: [0],
+        value: [[-(2 ** -149)]],
+      };
+      trees.push({ tree: nudge, classId: 0, scale: 1 });
+    }
+    this.layout = { trees, nClasses: classes.length, mode: 'boost', baseValues: state.baseValues };
   }
 
   static train(X: number[][], y: number[], ctx: FitContext, params: Params = {}): GradientBoostedTrees {
