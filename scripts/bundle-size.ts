@@ -1,0 +1,105 @@
+/**
+ * Bundles every function's entry with esbuild using exactly the options of the CDK construct
+ * (lib/constructs/bundling.ts), prints each bundle's JS size and the files shipped beside it, and
+ * the five largest inputs of the predict bundle (from esbuild's metafile). Exits 1 when predict's
+ * JS (wasm aside) reaches 1 MB.
+ *
+ * Usage: npx tsx scripts/bundle-size.ts [--json]
+ */
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as esbuild from 'esbuild';
+import {
+  BUNDLED_FILES,
+  esbuildOptions,
+  FUNCTION_BUNDLING,
+  type FunctionId,
+  functionEntry,
+  functionIds,
+} from '../lib/constructs/bundling.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const OUT = join(ROOT, 'cdk.out', 'bundle-size');
+const PREDICT_JS_LIMIT = 1024 * 1024;
+
+interface FunctionSize {
+  readonly id: FunctionId;
+  readonly jsBytes: number;
+  readonly mapBytes: number;
+  /** Files copied beside the bundle (wasm, datasets, Swagger UI), by path. */
+  readonly shipped: Record<string, number>;
+  readonly topInputs: { path: string; bytes: number }[];
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+
+async function measure(id: FunctionId): Promise<FunctionSize> {
+  const outdir = join(OUT, id);
+  const result = await esbuild.build({
+    ...esbuildOptions(join(ROOT, functionEntry(id)), outdir),
+    absWorkingDir: ROOT,
+  });
+  const js = join(outdir, FUNCTION_BUNDLING.outFile);
+  const output =
+    result.metafile!.outputs[Object.keys(result.metafile!.outputs).find((o) => o.endsWith('.mjs'))!]!;
+  const topInputs = Object.entries(output.inputs)
+    .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5);
+  const shipped: Record<string, number> = {};
+  for (const file of BUNDLED_FILES[id] ?? []) {
+    for (const path of expand(file.from)) shipped[path] = statSync(join(ROOT, path)).size;
+  }
+  return { id, jsBytes: statSync(js).size, mapBytes: statSync(`${js}.map`).size, shipped, topInputs };
+}
+
+/** Expands the only glob form BUNDLED_FILES uses, `dir/*.ext` (Node 20 has no fs.globSync). */
+function expand(pattern: string): string[] {
+  if (!pattern.includes('*')) return [pattern];
+  const dir = dirname(pattern);
+  const name = new RegExp(
+    `^${pattern
+      .slice(dir.length + 1)
+      .replace(/[.]/g, '\\.')
+      .replace(/\*/g, '.*')}$`,
+  );
+  return readdirSync(join(ROOT, dir))
+    .filter((file) => name.test(file))
+    .map((file) => `${dir}/${file}`);
+}
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+const sizes = await Promise.all(functionIds().map(measure));
+
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify(sizes, null, 2));
+} else {
+  console.log(
+    `Function bundles (esbuild ${esbuild.version}, ${FUNCTION_BUNDLING.format}, minify, target ${FUNCTION_BUNDLING.target}, external ${FUNCTION_BUNDLING.externalModules.join(' ')})\n`,
+  );
+  console.log('| function | index.mjs | source map | shipped beside it |');
+  console.log('|---|---:|---:|---|');
+  for (const size of sizes) {
+    const shipped = Object.entries(size.shipped);
+    const extra =
+      shipped.length === 0
+        ? '-'
+        : shipped.length <= 2
+          ? shipped.map(([path, bytes]) => `${path.split('/').pop()} ${mb(bytes)}`).join(', ')
+          : `${shipped.length} files, ${mb(shipped.reduce((sum, [, bytes]) => sum + bytes, 0))}`;
+    console.log(`| ${size.id} | ${kb(size.jsBytes)} | ${kb(size.mapBytes)} | ${extra} |`);
+  }
+  const predict = sizes.find((size) => size.id === 'predict')!;
+  console.log('\nTop 5 inputs of predict by bytes in output:\n');
+  console.log('| input | bytes |');
+  console.log('|---|---:|');
+  for (const input of predict.topInputs) console.log(`| ${input.path} | ${kb(input.bytes)} |`);
+}
+
+const predict = sizes.find((size) => size.id === 'predict')!;
+if (predict.jsBytes >= PREDICT_JS_LIMIT) {
+  console.error(`\npredict index.mjs is ${kb(predict.jsBytes)}, over the 1 MB budget (wasm aside)`);
+  process.exit(1);
+}
