@@ -23,8 +23,12 @@ export function servingContracts(maxBatchRows: number): RouteContractMap {
     'GET /': { responses: { 200: { description: 'Service name, version and links', schema: ServiceIndex } } },
     'GET /health': {
       responses: {
-        200: { description: 'Live and ready: registry reachable, model loaded', schema: Health },
-        503: { description: 'Live but not ready (no model, or registry unreachable)', schema: Health },
+        200: {
+          description:
+            'Ready: a model is loaded and serving (`status: "degraded"` when the last registry check failed)',
+          schema: Health,
+        },
+        503: { description: 'Live but not ready: no model could be loaded', schema: Health },
       },
     },
     'POST /users': {

@@ -80,6 +80,9 @@ export class ModelCache {
     return entry.refreshing;
   }
 
+  /** Whether the last registry check answered (a failed one keeps the loaded model serving). */
+  registryReachable = true;
+
   /** What each alias currently serves, for health checks. */
   loaded(): LoadedModel[] {
     return [...this.aliases.values()].flatMap((e) => (e.current ? [e.current] : []));

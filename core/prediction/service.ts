@@ -50,6 +50,11 @@ export class PredictionService {
     }
   }
 
+  /** Whether the registry answered the last check (for /health). */
+  get registryReachable(): boolean {
+    return this.cache.registryReachable;
+  }
+
   /**
    * Loads the default model ahead of the first request (called at cold start, so the wasm
    * compile and the model fetch overlap the rest of start-up). A failure is only logged: the

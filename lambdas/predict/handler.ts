@@ -47,10 +47,12 @@ export const handler = httpHandler({
     let body: z.infer<typeof Health>;
     try {
       const model = await predictionService().model();
+      const reachable = predictionService().registryReachable;
       body = {
-        status: 'ok',
+        // Still serving the loaded model, but a new promotion would not be seen.
+        status: reachable ? 'ok' : 'degraded',
         live: true,
-        registry: 'reachable',
+        registry: reachable ? 'reachable' : 'unreachable',
         model: { name: model.record.name, version: model.record.version, loaded: true },
         request_id: ctx.requestId,
       };
@@ -65,7 +67,7 @@ export const handler = httpHandler({
         request_id: ctx.requestId,
       };
     }
-    return json(body.status === 'ok' ? 200 : 503, body, { 'cache-control': 'no-store' });
+    return json(body.model.loaded ? 200 : 503, body, { 'cache-control': 'no-store' });
   },
 
   'POST /predict': async (event, ctx) => {

@@ -96,7 +96,7 @@ test('promoting a version during a load test: zero failures, new version within 
   const later = samples.filter((s) => s.startedAt > first!.endedAt);
   expect(later.length).toBeGreaterThan(0);
   expect(later.every((s) => s.version === other)).toBe(true);
-  expect(samples.length).toBeGreaterThan(50);
+  expect(samples.length).toBeGreaterThan(20);
 });
 
 test('a new production version that fails its integrity check does not replace the serving one', async () => {
