@@ -84,8 +84,15 @@ export function growTree(
         }
       : (s: Float64Array) => (s[0]! * s[0]!) / (s[1]! + l2 + 1e-300);
 
-  const order = data.order.map((o) => o.filter((i) => weights[i]! > 0));
-  const m = order[0]!.length;
+  let m = 0;
+  for (let i = 0; i < data.n; i++) if (weights[i]! > 0) m++;
+  const order = data.order.map((o) => {
+    if (m === data.n) return o.slice();
+    const kept = new Int32Array(m);
+    let k = 0;
+    for (let p = 0; p < o.length; p++) if (weights[o[p]!]! > 0) kept[k++] = o[p]!;
+    return kept;
+  });
   const tmp = new Int32Array(m);
   const goesLeft = new Uint8Array(data.n);
   const features = Array.from({ length: F }, (_, f) => f);
@@ -139,14 +146,44 @@ export function growTree(
       const f = features[t]!;
       const col = cols[f]!;
       const ord = order[f]!;
+      let next = col[ord[start]!]!;
+      if (target.kind === 'newton') {
+        // Same arithmetic as the generic loop below, specialised for the (gradient, hessian) pair.
+        const hEps = l2 + 1e-300;
+        const G = total[0]!;
+        const H = total[1]!;
+        let gl = 0;
+        let hl = 0;
+        let leftW = 0;
+        for (let p = start; p < end - 1; p++) {
+          const i = ord[p]!;
+          leftW += weights[i]!;
+          gl += stat[i * 2]!;
+          hl += stat[i * 2 + 1]!;
+          const x = next;
+          next = col[ord[p + 1]!]!;
+          if (x === next || leftW < opts.minSamplesLeaf || totalW - leftW < opts.minSamplesLeaf) continue;
+          const gr = G - gl;
+          const gain = (gl * gl) / (hl + hEps) + (gr * gr) / (H - hl + hEps) - parentScore;
+          if (gain > bestGain) {
+            bestGain = gain;
+            bestFeature = f;
+            bestPos = p;
+            let thr = f32((x + next) / 2);
+            if (thr >= next) thr = x;
+            bestThreshold = thr;
+          }
+        }
+        continue;
+      }
       left.fill(0);
       let leftW = 0;
       for (let p = start; p < end - 1; p++) {
         const i = ord[p]!;
         leftW += weights[i]!;
         for (let k = 0; k < D; k++) left[k]! += stat[i * D + k]!;
-        const x = col[i]!;
-        const next = col[ord[p + 1]!]!;
+        const x = next;
+        next = col[ord[p + 1]!]!;
         if (x === next || leftW < opts.minSamplesLeaf || totalW - leftW < opts.minSamplesLeaf) continue;
         for (let k = 0; k < D; k++) right[k] = total[k]! - left[k]!;
         const gain = score(left, leftW) + score(right, totalW - leftW) - parentScore;
