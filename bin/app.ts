@@ -2,6 +2,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../lib/config.js';
+import { createMonitoring } from '../lib/monitoring-stack.js';
 import { createPlatform } from '../lib/platform.js';
 
 /**
@@ -24,6 +25,7 @@ import { createPlatform } from '../lib/platform.js';
 const app = new App();
 const config = loadConfig(app);
 const env = { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] };
-createPlatform(app, config, env.account || env.region ? env : undefined);
+const stackEnv = env.account || env.region ? env : undefined;
+createMonitoring(app, config, createPlatform(app, config, stackEnv), stackEnv);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

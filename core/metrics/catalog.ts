@@ -158,3 +158,8 @@ export function cloudWatchNamespace(stage: string): string {
 
 /** EMF default dimension on every CloudWatch metric (Powertools' `service`). */
 export const SERVICE_NAME = 'mlops';
+
+/** CloudWatch alarm names start with this (CDK names them, `mlops status` lists them). */
+export function alarmNamePrefix(stage: string): string {
+  return `mlops-${stage}-`;
+}
