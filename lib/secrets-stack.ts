@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from './config.js';
@@ -29,6 +29,11 @@ export class SecretsStack extends Stack {
         excludePunctuation: true,
       },
       removalPolicy: stagePolicy(props.config.stage).removalPolicy,
+    });
+    // The ARN only (not the value): for the rotation procedure in docs/deploy.md.
+    new CfnOutput(this, 'JwtSecretArn', {
+      value: this.jwtSecret.secretArn,
+      description: 'JWT signing key secret',
     });
     acknowledge(
       this.jwtSecret,
