@@ -3,6 +3,7 @@ import { createAdmin } from './create-admin.js';
 import { alias, models, promote, rollback, tag, versions } from './models.js';
 import { predict } from './predict.js';
 import { experiments, runs } from './runs.js';
+import { status } from './status.js';
 import { train } from './train.js';
 
 /** Every `mlops` subcommand, in the order `mlops --help` lists them. */
@@ -18,4 +19,5 @@ export const COMMANDS: Command[] = [
   tag,
   predict,
   createAdmin,
+  status,
 ];

@@ -35,6 +35,7 @@ export const train: Command = {
     algorithm: { type: 'string', help: 'logreg, tree, forest, gbt or auto (every algorithm)' },
     trials: { type: 'string', help: 'hyperparameter-search trials, each a tracked child run (default 1)' },
     seed: { type: 'string', help: 'seed for the split and the model (default 42)' },
+    search: { type: 'string', help: 'random (default) or grid, capped at --trials' },
     metric: { type: 'string', help: 'what the search ranks by: accuracy, macro_f1, log_loss' },
     cv: { type: 'string', help: 'score trials by K-fold CV on the training part' },
     'test-size': { type: 'string', help: 'held-out share (default 0.2)' },
@@ -56,6 +57,7 @@ export const train: Command = {
       throw new UsageError('--test-size must be in (0, 1)');
     const metric = choice(str(values['metric']), '--metric', RANK_METRICS);
     const algorithm = choice(str(values['algorithm']), '--algorithm', ALGORITHMS);
+    const search = choice(str(values['search']), '--search', ['random', 'grid'] as const);
     const params = keyValues(list(values['param']), '--param');
     const minimum = number(str(values['min-metric']), '--min-metric');
     const margin = number(str(values['margin']), '--margin');
@@ -83,6 +85,7 @@ export const train: Command = {
         ...(features ? { features } : {}),
         ...(algorithm ? { algorithm } : {}),
         ...(trials ? { trials } : {}),
+        ...(search ? { search } : {}),
         ...(metric ? { metric } : {}),
         ...(cv ? { cv } : {}),
         ...(seed !== undefined ? { seed } : {}),

@@ -25,6 +25,10 @@ export const TrainBody = z.strictObject({
   modelName: ModelName.optional(),
   algorithm: z.enum(['logreg', 'tree', 'forest', 'gbt', 'auto']).optional(),
   trials: z.number().int().min(1).max(500).optional(),
+  search: z
+    .enum(['random', 'grid'])
+    .optional()
+    .meta({ description: 'how trials are drawn (default random)' }),
   metric: z.enum(RANK_METRICS).optional(),
   cv: z.number().int().min(2).max(20).optional(),
   seed: z.number().int().nonnegative().optional(),

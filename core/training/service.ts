@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
+  ALGORITHM_SPECS,
   type Algorithm,
+  baselineStats,
+  type Candidate,
+  confusionMatrixSvg,
   type Dataset,
+  modelCard,
   type Params,
+  type SearchStrategy,
   type SplitIndices,
+  searchSpace,
   stratifiedKFold,
   stratifiedSplit,
   type TrainResult,
@@ -24,8 +31,6 @@ import {
 import type { RegistryService } from '../registry/service.js';
 import type { Metrics, ModelVersion } from '../registry/types.js';
 import type { DatasetInfo, Run, RunStore } from '../tracking/store.js';
-import { availableAlgorithms, type Candidate, searchCandidates } from './candidates.js';
-import { baselineStats, confusionMatrixSvg } from './report.js';
 
 export interface TrainRequest {
   /** `builtin:<name>`, `s3://bucket/key` or a local path. */
@@ -38,6 +43,8 @@ export interface TrainRequest {
   readonly algorithm?: Algorithm | 'auto';
   /** More than one: a search whose every trial is a child run; the best is registered. */
   readonly trials?: number;
+  /** Random draws (default) or the grid, capped at `trials` (training/search.ts spaces). */
+  readonly search?: SearchStrategy;
   /** What the search ranks trials by (and the run is ranked by in its experiment). */
   readonly metric?: RankMetric;
   /** K-fold cross-validation on the training part to score trials (K+1 fits per trial). */
@@ -209,7 +216,7 @@ function planCandidates(request: TrainRequest, seed: number): Candidate[] {
       },
     );
   }
-  const available = availableAlgorithms();
+  const available = Object.keys(ALGORITHM_SPECS) as Algorithm[];
   const algorithm = request.algorithm ?? (trials > 1 ? 'auto' : 'logreg');
   if (algorithm !== 'auto' && !available.includes(algorithm)) {
     throw new AppError(
@@ -222,7 +229,8 @@ function planCandidates(request: TrainRequest, seed: number): Candidate[] {
   const algorithms = algorithm === 'auto' ? available : [algorithm];
   const count = algorithm === 'auto' ? Math.max(trials, algorithms.length) : trials;
   // Explicit params pin those values in every trial; the search varies the rest.
-  return searchCandidates(algorithms, count, seed).map((c) =>
+  const strategy = request.search ?? 'random';
+  return [...searchSpace(algorithms, { strategy, trials: count, seed })].map((c) =>
     request.params ? { algorithm: c.algorithm, params: { ...c.params, ...request.params } } : c,
   );
 }
@@ -358,28 +366,24 @@ async function registerBest(
     'model-card.json',
     JSON.stringify(
       {
+        ...modelCard({
+          model: result.model,
+          metrics: result.metrics,
+          dataset,
+          split: result.split,
+          seed: request.seed ?? 42,
+          testSize: request.testSize ?? 0.2,
+          codeVersion: deps.codeVersion,
+          trainedAt,
+          durationMs: result.durationMs,
+        }),
         name: request.modelName,
         runId,
         ...(trials.length > 1 ? { bestTrialRunId: best.trial.runId, trials: trials.length } : {}),
-        algorithm: best.trial.algorithm,
-        params: result.model.params,
-        features: dataset.featureNames,
-        classes: dataset.classes,
-        target: dataset.target,
-        metrics: result.metrics,
         rankMetric: state.metric,
         ...(request.cv ? { cv: { folds: request.cv, [state.metric]: metrics[`cv_${state.metric}`] } } : {}),
-        dataset: { ...datasetInfo, schema: dataset.schema },
-        split: {
-          ...result.split,
-          seed: request.seed ?? 42,
-          testSize: request.testSize ?? 0.2,
-          stratified: true,
-        },
-        codeVersion: deps.codeVersion,
-        trainedAt,
-        trainingMs: Math.round(result.durationMs),
-        onnx: { key: model.key, sha256: model.sha256, bytes: model.bytes },
+        source: datasetInfo.source,
+        artifact: { key: model.key, sha256: model.sha256, bytes: model.bytes },
       },
       null,
       2,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { jest } from '@jest/globals';
 import { authService, registryService } from '../../core/services.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 
@@ -10,6 +11,8 @@ import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
  * MLOPS_HOME/runtime.json) to emulators this test process owns, the way it attaches to `npm start`.
  */
 const CLI = resolve('cli/mlops.js');
+// Each command is a fresh node process (tsx, SDK, emulator attach): seconds each on a busy 2-core box.
+jest.setTimeout(180_000);
 let home: string;
 let runtime: LocalRuntime;
 let data: string;
@@ -25,7 +28,7 @@ function mlops(args: string[], env: Record<string, string> = {}): Promise<Result
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { ...process.env, MLOPS_HOME: home, ...env }, timeout: 60_000 },
+      { env: { ...process.env, MLOPS_HOME: home, ...env }, timeout: 150_000 },
       (error, stdout, stderr) => {
         done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
