@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { PROJECT_ROOT } from './project-function.js';
+
+/** Repository root, computed here so the CLI can read the rules without loading aws-cdk-lib. */
+const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 
 /** The files under dashboards/ the monitoring stacks deploy (the local Prometheus uses the same). */
 export const MONITORING_FILES = {
