@@ -100,7 +100,9 @@ async function main() {
     // Where one row's time goes: each step alone, same warm process.
     const body = one.body!;
     const parts = {
-      'token verify (jose HS256)': stats(await time(n1, 500, () => tokenService().verify(token))),
+      'token verify (jose HS256; cached after first use)': stats(
+        await time(n1, 500, () => tokenService().verify(token)),
+      ),
       'JSON.parse + zod validate': stats(
         await time(n1, 500, async () => validate(PredictOneBody, JSON.parse(body))),
       ),
