@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { ESM_REQUIRE_BANNER } from '../../lib/constructs/bundling.js';
+import * as esbuild from 'esbuild';
+import { ESM_REQUIRE_BANNER, esbuildOptions } from '../../lib/constructs/bundling.js';
 import { PROJECT_ROOT } from '../../lib/constructs/project-function.js';
 import { buildPlatform, functionLogicalId, resourcesOf } from './builders.js';
 
@@ -116,6 +117,29 @@ describe('function bundles (real esbuild)', () => {
     const result = invoke('PredictFunction', 'GET /', '/');
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toHaveProperty('links');
+  });
+
+  it('onnxruntime-web finds the shipped wasm beside an ESM bundle and scores', async () => {
+    // Same options as the function, output next to predict's index.mjs and wasm.
+    const dir = assetDir('PredictFunction');
+    await esbuild.build({
+      ...esbuildOptions(join(PROJECT_ROOT, 'test/infra/fixtures/onnx-probe.ts'), dir),
+      outfile: join(dir, 'probe.mjs'),
+      absWorkingDir: PROJECT_ROOT,
+    });
+    const out = execFileSync(process.execPath, [join(dir, 'probe.mjs')], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ labels: ['b'] });
+
+    // Control: the same probe without the copied files fails, so the check above is not vacuous.
+    const bare = join(outdir, 'probe-without-wasm');
+    await esbuild.build({
+      ...esbuildOptions(join(PROJECT_ROOT, 'test/infra/fixtures/onnx-probe.ts'), bare),
+      outfile: join(bare, 'probe.mjs'),
+      absWorkingDir: PROJECT_ROOT,
+    });
+    expect(() =>
+      execFileSync(process.execPath, [join(bare, 'probe.mjs')], { encoding: 'utf8', stdio: 'pipe' }),
+    ).toThrow();
   });
 
   it('the docs bundle finds the shipped Swagger UI files', () => {
