@@ -12,15 +12,10 @@ import { createPlatform } from '../lib/platform.js';
  * Stacks, by lifecycle: storage (tables, bucket) → secrets (JWT key) → api (functions, HTTP API)
  * → schedule (training schedule + DLQ).
  *
- * Monitoring plug-in point: add `lib/monitoring-stack.ts` and instantiate it here, e.g.
- *
- *   new MonitoringStack(app, `mlops-${config.stage}-monitoring`, {
- *     config,                                   // alertEmail
- *     functions: platform.api.functions,        // { auth, predict, admin, train }
- *     httpApi: platform.api.httpApi,            // + platform.api.apiStage for stage metrics
- *     tables: platform.storage.tables,          // { users, registry, runs }.table
- *     trainingDeadLetterQueue: platform.schedule.deadLetterQueue,
- *   });
+ * Monitoring plug-in point: `createMonitoring` (lib/monitoring-stack.ts) takes the platform's
+ * public resources as props: `platform.api.functions` ({ auth, predict, admin, docs, train }),
+ * `platform.api.httpApi` / `apiStage`, `platform.storage.tables`, and
+ * `platform.schedule.deadLetterQueue`.
  */
 const app = new App();
 const config = loadConfig(app);
