@@ -45,6 +45,14 @@ export {
   type TrainedModel,
 } from './model.js';
 export { ONNX_INPUT, ONNX_LABEL, ONNX_PROBABILITIES } from './onnx/classifier-graphs.js';
+export {
+  encodeModel,
+  type OnnxGraph,
+  type OnnxModelOptions,
+  type OnnxNode,
+  type OnnxValueInfo,
+  TensorElemType,
+} from './onnx/onnx-model.js';
 export { deriveSeed, mulberry32 } from './random.js';
 export {
   type Candidate,
