@@ -21,6 +21,21 @@ export const EMF_ROLLUPS: Partial<Record<MetricKey, readonly (readonly string[])
  */
 const MAX_VALUES = 99;
 
+/**
+ * Powertools warns whenever a key is in two dimension sets, which is exactly what a roll-up is
+ * (same key, same value; valid EMF). That one warning would be logged on every request, so it
+ * is dropped; every other warning goes to the console as before.
+ */
+const ROLLUP_QUIET_LOGGER = {
+  debug: () => {},
+  info: () => {},
+  error: (...args: unknown[]) => console.error(...args),
+  warn: (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('as both a dimension set and dimension set')) return;
+    console.warn(...args);
+  },
+};
+
 interface Group {
   readonly dimensionSets: Record<string, string>[];
   readonly metrics: Map<MetricKey, number[]>;
@@ -36,7 +51,7 @@ export class EmfWriter {
   private readonly powertools: Metrics;
 
   constructor(namespace: string) {
-    this.powertools = new Metrics({ namespace, serviceName: SERVICE_NAME });
+    this.powertools = new Metrics({ namespace, serviceName: SERVICE_NAME, logger: ROLLUP_QUIET_LOGGER });
   }
 
   record(key: MetricKey, labels: Record<string, string>, value: number): void {

@@ -123,6 +123,16 @@ describe('Embedded Metric Format (CloudWatch)', () => {
     expect(inference[METRICS.inferenceBatchRows.name]).toBe(3);
   });
 
+  test('roll-ups (a key in several dimension sets) do not log a Powertools warning per request', () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      captureEmf((m) => m.request('POST /predict', 200, 5));
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   test('production model gauges include the age CloudWatch alarms on', () => {
     const records = captureEmf((m) =>
       m.productionModel({
