@@ -48,6 +48,9 @@ export function parseDataset(csv: Uint8Array | string, options: ParseDatasetOpti
   if (typeof options?.target !== 'string' || options.target === '') {
     throw new TypeError('options.target must be a non-empty string naming the label column');
   }
+  if (typeof csv !== 'string' && !(csv instanceof Uint8Array)) {
+    throw new TypeError('csv must be a string, Buffer or Uint8Array');
+  }
   const bytes = typeof csv === 'string' ? new TextEncoder().encode(csv) : csv;
   const fingerprint = createHash('sha256').update(bytes).digest('hex');
   const text = typeof csv === 'string' ? csv : new TextDecoder('utf-8').decode(csv);

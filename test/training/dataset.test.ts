@@ -96,6 +96,7 @@ describe('parseDataset', () => {
 
   it('throws TypeError when target is missing from the options', () => {
     expect(() => parseDataset('a,b\n', {} as never)).toThrow(TypeError);
+    expect(() => parseDataset(42 as never, { target: 'label' })).toThrow(TypeError);
   });
 });
 
