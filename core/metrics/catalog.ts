@@ -129,7 +129,7 @@ export const METRICS = {
   }),
   productionAge: define({
     name: 'mlops_production_model_age_seconds',
-    help: 'Age of the production version at emission time; CloudWatch metric math has no clock to derive it.',
+    help: 'Age of the production version when reported (CloudWatch alarms on it; PromQL uses time() - trained_timestamp).',
     type: 'gauge',
     labels: ['model'],
     unit: 'Seconds',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import { cloudWatchNamespace, METRICS, SERVICE_NAME, seriesNames } from '../../core/metrics/catalog.js';
 import { PlatformMetrics } from '../../core/metrics/index.js';
@@ -13,6 +14,17 @@ describe('metrics catalog', () => {
       for (const label of metric.labels) expect(label).toMatch(/^[a-z_][a-z0-9_]*$/);
     }
     expect(seriesNames()).toContain('mlops_http_request_duration_seconds_bucket');
+  });
+
+  test('docs/monitoring.md lists every metric with its help text', () => {
+    const doc = readFileSync(new URL('../../docs/monitoring.md', import.meta.url), 'utf8');
+    for (const metric of Object.values(METRICS)) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`${metric.name}\` |`));
+      expect({ metric: metric.name, row: row?.includes(`| ${metric.type} |`) }).toEqual({
+        metric: metric.name,
+        row: true,
+      });
+    }
   });
 });
 
