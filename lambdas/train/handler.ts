@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { TrainEvent } from '../../core/api/admin-schemas.js';
 import { validate } from '../../core/api/validate.js';
 import { optionalEnv } from '../../core/config/env.js';
+import { isAppError } from '../../core/errors.js';
 import { promotionPolicyFromEnv } from '../../core/registry/policy.js';
 import { settings, trainingDeps } from '../../core/services.js';
 import { type TrainRequest, trainAndRegister } from '../../core/training/service.js';
@@ -29,10 +30,39 @@ export function trainRequest(input: TrainEvent): TrainRequest {
  * registers the best version. Invoked by EventBridge Scheduler, or asynchronously by the admin
  * API with a pre-created run id.
  */
-export async function handler(event: unknown, _context?: Context) {
+export interface TrainSummary {
+  readonly runId: string;
+  readonly modelName: string;
+  readonly version: number;
+  readonly alias: 'production' | 'challenger';
+  readonly reason: string;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly trials: number;
+}
+export interface TrainFailure {
+  readonly runId: string;
+  readonly status: 'FAILED';
+  readonly error: string;
+}
+
+export async function handler(event: Omit<TrainEvent, 'runId'>, context?: Context): Promise<TrainSummary>;
+export async function handler(event: unknown, context?: Context): Promise<TrainSummary | TrainFailure>;
+export async function handler(event: unknown, _context?: Context): Promise<TrainSummary | TrainFailure> {
   const input = validate(TrainEvent, event ?? {}, 'training event');
-  const outcome = await trainAndRegister(trainRequest(input), trainingDeps());
-  const summary = {
+  let outcome: Awaited<ReturnType<typeof trainAndRegister>>;
+  try {
+    outcome = await trainAndRegister(trainRequest(input), trainingDeps());
+  } catch (error) {
+    // A run queued by the admin API already carries its failure (FAILED + error). Lambda retries
+    // failed asynchronous invocations, but a retry could only find the run claimed: answer
+    // quietly for the caller's mistakes, rethrow the rest so they reach error metrics and the DLQ.
+    if (input.runId && isAppError(error) && error.status < 500) {
+      logger.warn('training run failed', { runId: input.runId, code: error.code, error: error.message });
+      return { runId: input.runId, status: 'FAILED' as const, error: error.message };
+    }
+    throw error;
+  }
+  const summary: TrainSummary = {
     runId: outcome.run.runId,
     modelName: outcome.version.name,
     version: outcome.version.version,
@@ -41,6 +71,6 @@ export async function handler(event: unknown, _context?: Context) {
     metrics: outcome.version.metrics,
     trials: outcome.trials.length,
   };
-  logger.info('training finished', summary);
+  logger.info('training finished', { ...summary });
   return summary;
 }

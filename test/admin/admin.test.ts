@@ -2,6 +2,7 @@ import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ENV } from '../../core/config/env.js';
 import { tokenService } from '../../core/services.js';
 import { LambdaTrainingLauncher } from '../../core/training/launcher.js';
+import { handler as trainHandler } from '../../lambdas/train/handler.js';
 import { type LocalApi, startLocalApi } from '../helpers/local-api.js';
 
 let api: LocalApi;
@@ -71,6 +72,19 @@ describe('admin API', () => {
       alias: 'production',
     });
     expect(done.run.metrics.accuracy).toBeGreaterThan(0.9);
+    // Lambda retries asynchronous invocations: a retry finds the run claimed and trains nothing.
+    const retry = await trainHandler({
+      dataset: 'builtin:iris',
+      modelName: 'iris',
+      runId: res.body.runId,
+    } as unknown);
+    expect(retry).toMatchObject({
+      runId: res.body.runId,
+      status: 'FAILED',
+      error: expect.stringMatching(/not waiting/),
+    });
+    const after = await api.call('GET', `/runs/${res.body.runId}`, { token: admin });
+    expect(after.body.run).toEqual(done.run);
   });
 
   it('a search run lists its trials; each is a finished child run', async () => {
