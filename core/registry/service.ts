@@ -88,7 +88,8 @@ export class RegistryService {
         incumbentVersion === undefined ? undefined : await this.store.getVersion(name, incumbentVersion);
       const decision = decidePromotion(version.metrics, incumbent?.metrics, policy);
       try {
-        await this.store.setAlias(model, decision.alias, version.version);
+        if (decision.alias === PRODUCTION) await this.store.setAlias(model, PRODUCTION, version.version);
+        else await this.store.pointAlias(name, decision.alias, version.version);
         return { version, decision };
       } catch (error) {
         if (!isConcurrentUpdate(error) || attempt >= MAX_RETRIES) throw error;

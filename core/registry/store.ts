@@ -179,6 +179,25 @@ export class RegistryStore {
     }
   }
 
+  /**
+   * Points a non-production alias at a version without the revision check (and without bumping
+   * the revision). Used for the policy's `challenger`: no decision depends on it, so racing
+   * registrations need not invalidate each other's production decisions; last writer wins.
+   */
+  async pointAlias(name: string, alias: string, version: number): Promise<void> {
+    if (alias === PRODUCTION) throw new Error('production moves only through setAlias');
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: modelKey(name),
+        UpdateExpression: 'SET aliases.#alias = :version, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#alias': alias },
+        ExpressionAttributeValues: { ':version': version, ':now': new Date().toISOString() },
+      }),
+    );
+  }
+
   async removeAlias(expected: RegisteredModel, alias: string): Promise<RegisteredModel> {
     try {
       const out = await this.client.send(
