@@ -73,7 +73,7 @@ async function main() {
     `${'GET /metrics rendering'.padEnd(58)} ${(((performance.now() - started) / 200) * 1000).toFixed(0).padStart(8)} µs`,
   );
   started = performance.now();
-  let body = new Uint8Array();
+  let body: Uint8Array = new Uint8Array();
   for (let i = 0; i < 200; i++) {
     body = encodeWriteRequest(toTimeSeries(await prom.snapshot(), { job: 'j', instance: 'i' }, Date.now()));
   }
