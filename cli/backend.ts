@@ -36,7 +36,10 @@ export async function connect(stageFlag: string | undefined): Promise<Backend> {
 }
 
 /** Environment variables for a deployed stage, read from its storage stack's CloudFormation outputs. */
-export async function stageEnvironment(stage: string): Promise<Record<string, string>> {
+export async function stageEnvironment(
+  stage: string,
+  client: Pick<CloudFormationClient, 'send' | 'destroy'> = new CloudFormationClient({}),
+): Promise<Record<string, string>> {
   if (!/^[A-Za-z][A-Za-z0-9-]{0,31}$/.test(stage)) throw new Error(`invalid stage name "${stage}"`);
   // Loaded only here: lib/ pulls in aws-cdk-lib, which local commands should not pay for.
   const [{ stackNames }, { STORAGE_OUTPUTS }] = await Promise.all([
@@ -44,7 +47,6 @@ export async function stageEnvironment(stage: string): Promise<Record<string, st
     import('../lib/storage-stack.js'),
   ]);
   const stackName = stackNames(stage as never).storage;
-  const client = new CloudFormationClient({});
   try {
     const out = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     const outputs = new Map((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
