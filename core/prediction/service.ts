@@ -1,6 +1,7 @@
 import { AppError, type ErrorDetail } from '../errors.js';
 import { metrics } from '../metrics/index.js';
 import type { VersionSelector } from '../registry/service.js';
+import { MicroBatcher } from './micro-batcher.js';
 import type { LoadedModel, ModelCache } from './model-cache.js';
 
 /** A row as callers send it: values in the model's feature order, or keyed by feature name. */
@@ -25,6 +26,10 @@ export interface PredictionResult {
 }
 
 export class PredictionService {
+  private readonly batcher = new MicroBatcher();
+  /** Predictions between validation and answer; a lone one skips the batcher's setImmediate hop. */
+  private inFlight = 0;
+
   constructor(
     private readonly cache: ModelCache,
     readonly defaultModel: string,
@@ -72,7 +77,16 @@ export class PredictionService {
     const { featureNames, classes } = model.record;
     const matrix = toMatrix(request.rows, featureNames, request.single ? 'features' : 'instances');
     const started = performance.now();
-    const scored = await model.onnx.score(matrix, request.rows.length);
+    this.inFlight++;
+    let scored: Awaited<ReturnType<MicroBatcher['score']>>;
+    try {
+      scored =
+        this.inFlight === 1
+          ? await model.onnx.score(matrix, request.rows.length)
+          : await this.batcher.score(model.onnx, matrix, request.rows.length);
+    } finally {
+      this.inFlight--;
+    }
     metrics.inference(performance.now() - started, request.rows.length);
     const rows: ScoredRow[] = [];
     for (let i = 0; i < request.rows.length; i++) {
