@@ -169,7 +169,9 @@ describe('mlops CLI', () => {
       ...cases.map(([file]) => mlops(['train', '--data', join(data, file), '--target', 'label'])),
       mlops(['train', '--data', join(data, 'missing.csv'), '--target', 'label']),
     ]);
-    results.slice(0, cases.length).forEach((result, i) => expectOneLineError(result, 1, cases[i]![2]));
+    cases.forEach(([, , pattern], i) => {
+      expectOneLineError(results[i]!, 1, pattern);
+    });
     expectOneLineError(results[cases.length]!, 1, /does not exist/);
   });
 
