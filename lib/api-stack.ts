@@ -39,8 +39,8 @@ export const API_OUTPUTS = { apiUrl: 'ApiUrl' } as const;
 export const FUNCTION_SIZING = {
   // scrypt (N=2^14) hashing is CPU bound: ~25 ms on a full core, several times that at 256 MB.
   auth: { memorySize: 512, timeout: Duration.seconds(10) },
-  // Compiling onnxruntime-web's 14 MB wasm at cold start and running inference are CPU bound;
-  // 1024 MB (~0.6 vCPU) keeps the cold start to a few seconds and warm predictions in single ms.
+  // Compiling onnxruntime-web's 14 MB wasm at cold start (and inference) is CPU bound, and Lambda
+  // CPU scales with memory: 1024 MB (~0.6 vCPU) rather than the 256 MB default for the others.
   predict: { memorySize: 1024, timeout: Duration.seconds(15) },
   admin: { memorySize: 512, timeout: Duration.seconds(29) },
   docs: { memorySize: 256, timeout: Duration.seconds(10) },
@@ -54,7 +54,7 @@ export function jwtClaims(config: PlatformConfig): { issuer: string; audience: s
 }
 
 /**
- * Stateless compute: the four functions and the HTTP API, redeployed on every code change.
+ * Stateless compute: the functions and the HTTP API, redeployed on every code change.
  *
  * Plug-in point for monitoring: `functions`, `httpApi` and `apiStage` are public so a monitoring
  * stack can take them as props (see bin/app.ts).
@@ -99,13 +99,14 @@ export class ApiStack extends Stack {
             .setEnv('maxBatchRows', '1000'),
       },
       admin: {
-        description: 'Admin routes: runs, registry, users, start training',
+        description: 'Admin routes: runs, registry, start training',
+        // No users table: the admin role comes from the verified token, and user management is the
+        // auth function's (POST /users with an admin token). Add it here when an admin route needs it.
         bind: (fn) =>
           verifiesTokens(fn)
             .bindTable(tables.registry, 'readWrite')
             // POST /train records the run (RUNNING) before answering 202, so runs is written too.
             .bindTable(tables.runs, 'readWrite')
-            .bindTable(tables.users, 'readWrite')
             .setEnv('defaultModelName', config.defaultModelName)
             .setEnv('defaultDataset', config.defaultDataset)
             .setEnv('defaultTarget', config.defaultTarget),

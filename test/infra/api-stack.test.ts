@@ -162,15 +162,13 @@ describe('ApiStack', () => {
       );
     });
 
-    it('admin: registry, users and runs read/write, invoke exactly the train function', () => {
+    it('admin: registry and runs read/write, invoke exactly the train function; no users table', () => {
       expect(permissionsOf(statementsOf(api, 'AdminFunction'))).toEqual(
         expected(
           'AdminFunction',
-          merge(
-            SECRET_READ,
-            tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...USERS, ...RUNS]),
-            { 'lambda:InvokeFunction': ['TrainFunction.Arn'] },
-          ),
+          merge(SECRET_READ, tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), {
+            'lambda:InvokeFunction': ['TrainFunction.Arn'],
+          }),
         ),
       );
     });

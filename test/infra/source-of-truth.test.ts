@@ -124,7 +124,7 @@ describe('source of truth: templates agree with core/', () => {
         expect.arrayContaining([ENV.registryTable, ENV.artifactBucket, ENV.jwtSecretArn]),
       );
       expect(variables('AdminFunction')).toEqual(
-        expect.arrayContaining([ENV.registryTable, ENV.runsTable, ENV.usersTable, ENV.jwtSecretArn]),
+        expect.arrayContaining([ENV.registryTable, ENV.runsTable, ENV.jwtSecretArn, ENV.trainFunctionName]),
       );
       expect(variables('TrainFunction')).toEqual(
         expect.arrayContaining([ENV.registryTable, ENV.runsTable, ENV.artifactBucket]),
