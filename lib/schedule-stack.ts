@@ -70,13 +70,14 @@ export class TrainingScheduleStack extends Stack {
 }
 
 /** The scheduled run's event; must parse as the train handler's `TrainEvent` (core/api/admin-schemas.ts). */
-export interface TrainingPayload {
+// A type alias, not an interface, so it stays assignable to Record<string, unknown>.
+export type TrainingPayload = {
   readonly dataset: string;
   readonly target: string;
   readonly modelName: string;
   readonly algorithm: 'auto';
   readonly trials: number;
-}
+};
 
 /**
  * What the schedule sends to the train function: the configured default dataset and model, with
