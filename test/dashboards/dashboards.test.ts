@@ -34,7 +34,7 @@ const required = process.env['MLOPS_REQUIRE_PROMTOOL'] === '1';
 function withTool(tool: string, present: boolean) {
   if (present) return test;
   if (required) {
-    return (name: string, _fn: () => unknown) =>
+    return (name: string, _fn: () => unknown, _timeout?: number) =>
       test(name, () => {
         throw new Error(`${tool} is not installed and MLOPS_REQUIRE_PROMTOOL=1: ${INSTALL}`);
       });
@@ -63,11 +63,19 @@ describe('alert rules', () => {
     expect({ status, output }).toMatchObject({ status: 0 });
   });
 
-  promtoolTest('promtool test rules: every unit test in mlops-alerts.test.yml passes', () => {
-    const { status, output } = run('promtool', ['test', 'rules', RULES_TEST_FILE], dirname(RULES_TEST_FILE));
-    if (status !== 0) throw new Error(output);
-    expect(output).toContain('SUCCESS');
-  });
+  promtoolTest(
+    'promtool test rules: every unit test in mlops-alerts.test.yml passes',
+    () => {
+      const { status, output } = run(
+        'promtool',
+        ['test', 'rules', RULES_TEST_FILE],
+        dirname(RULES_TEST_FILE),
+      );
+      if (status !== 0) throw new Error(output);
+      expect(output).toContain('SUCCESS');
+    },
+    120_000,
+  );
 
   test('every alert has unit tests that expect it to fire and to be quiet', () => {
     const testText = readFileSync(RULES_TEST_FILE, 'utf8');

@@ -47,7 +47,7 @@ test('every deployed function remote-writes to the workspace, and to nothing els
       })),
     ).toEqual([{ actions: ['aps:RemoteWrite'], resources: [true] }]);
   }
-});
+}, 60_000);
 
 test('cdk-nag: the API, alerting and monitoring stacks have no unacknowledged findings', () => {
   for (const stack of [built.platform.api, built.alerting, built.monitoring]) {
@@ -57,4 +57,4 @@ test('cdk-nag: the API, alerting and monitoring stacks have no unacknowledged fi
       warnings: [],
     });
   }
-});
+}, 180_000);

@@ -233,6 +233,7 @@ describe('cdk-nag AwsSolutions', () => {
       const { errors, warnings } = nagFindings(built[which]);
       expect({ errors, warnings }).toEqual({ errors: [], warnings: [] });
     },
+    180_000,
   );
 });
 
@@ -240,4 +241,4 @@ test('dev without alertEmail: no subscription; Grafana can be left out', () => {
   const dev = build({ stage: 'dev' }, { grafanaWorkspace: false });
   dev.alertingTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
   dev.monitoringTemplate.resourceCountIs('AWS::Grafana::Workspace', 0);
-});
+}, 180_000); // a synth takes seconds alone, far longer on a loaded 2-core machine
