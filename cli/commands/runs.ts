@@ -22,7 +22,7 @@ export const runs: Command = {
   summary: 'Runs of an experiment, newest first; or one run and its trials',
   usage: 'runs [<run-id>] [--experiment <name>] [--limit N] [--best]',
   options: {
-    experiment: { type: 'string', help: 'experiment name (default: the default model name)' },
+    experiment: { type: 'string', help: 'experiment name (default: the most recently active one)' },
     limit: { type: 'string', help: 'how many runs (default 20)' },
     best: { type: 'boolean', help: 'rank finished runs by their metric instead of by time' },
   },
@@ -55,7 +55,7 @@ export const runs: Command = {
       if (trials.length > 0) process.stdout.write(`\n${table(HEADERS, trials.map(row))}\n`);
       return;
     }
-    const experiment = str(values['experiment']) ?? settings.defaultModel;
+    const experiment = str(values['experiment']) ?? (await store.latestExperiment()) ?? settings.defaultModel;
     const limit = integer(str(values['limit']), '--limit', { min: 1, max: 1000 }) ?? 20;
     const list = values['best']
       ? await store.bestByMetric(experiment, 'accuracy', limit)

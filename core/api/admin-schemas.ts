@@ -99,7 +99,7 @@ export const RunOut = z.object({
 });
 
 export const RunsQuery = z.strictObject({
-  experiment: ModelName.optional().meta({ description: 'default: the default model name' }),
+  experiment: ModelName.optional().meta({ description: 'default: the most recently active experiment' }),
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 export const RunList = z.object({ experiment: z.string(), runs: z.array(RunOut), request_id: z.string() });

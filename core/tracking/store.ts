@@ -269,6 +269,11 @@ export class RunStore {
     }));
   }
 
+  /** The experiment with the newest top-level run (what `runs` lists when none is named). */
+  async latestExperiment(): Promise<string | undefined> {
+    return (await this.listExperiments(1))[0]?.name;
+  }
+
   async getExperiment(name: string): Promise<Experiment | undefined> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: experimentKey(name) }),

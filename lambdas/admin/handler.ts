@@ -64,7 +64,7 @@ export const handler = httpHandler({
 
   'GET /runs': admin(async (event, ctx) => {
     const q = query(RunsQuery, event);
-    const experiment = q.experiment ?? settings.defaultModel;
+    const experiment = q.experiment ?? (await runStore().latestExperiment()) ?? settings.defaultModel;
     const runs = await runStore().listByExperiment(experiment, q.limit ?? 50);
     return json(200, { experiment, runs, request_id: ctx.requestId });
   }),

@@ -185,6 +185,7 @@ describe('training pipeline', () => {
     const experiments = await runStore().listExperiments();
     expect(experiments.length).toBeGreaterThanOrEqual(4);
     expect(experiments[0]!.lastRunAt >= experiments[1]!.lastRunAt).toBe(true);
+    expect(await runStore().latestExperiment()).toBe(experiments[0]!.name);
     const ranked = await runStore().bestByMetric('wine-r', 'accuracy');
     expect(ranked).toHaveLength(2);
   });
