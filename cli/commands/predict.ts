@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { s3Client } from '../../core/aws/clients.js';
 import { readDatasetSource } from '../../core/datasets/source.js';
 import { AppError } from '../../core/errors.js';
-import { predictionService } from '../../core/services.js';
+import { predictionService, runStore } from '../../core/services.js';
 import { parseCsv } from '../../training/index.js';
 import { integer, positional, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -104,11 +104,18 @@ export const predict: Command = {
     const out = str(values['out']);
     if (out) writeFileSync(out, text);
     else process.stdout.write(text);
+    // When the file still has the label the model was trained on, say how well it did.
+    const target = (await runStore().get(model.record.runId))?.dataset?.target;
+    const labelAt = target === undefined ? -1 : columns.indexOf(target);
+    const accuracy =
+      labelAt < 0
+        ? ''
+        : `; accuracy against '${target}' ${(records.filter((r, i) => r.fields[labelAt]?.trim() === scored[i]!.prediction).length / records.length).toFixed(4)}`;
     const counts = new Map<string, number>();
     for (const s of scored) counts.set(s.prediction, (counts.get(s.prediction) ?? 0) + 1);
     process.stderr.write(
       `scored ${scored.length} rows with ${name} v${model.record.version} in ${ms.toFixed(0)} ms (${Math.round(scored.length / (ms / 1000))} rows/s)` +
-        `${out ? ` → ${out}` : ''}; predicted ${[...counts].map(([c, n]) => `${c}: ${n}`).join(', ')}\n`,
+        `${out ? ` → ${out}` : ''}; predicted ${[...counts].map(([c, n]) => `${c}: ${n}`).join(', ')}${accuracy}\n`,
     );
   },
 };

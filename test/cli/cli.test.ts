@@ -141,6 +141,7 @@ describe('mlops CLI', () => {
     const result = await mlops(['predict', 'some', '--data', join(data, 'score.csv'), '--out', out]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/scored 240 rows with some v1/);
+    expect(result.stderr).toMatch(/accuracy against 'label' 0\.\d{4}/);
     const scored = readFileSync(out, 'utf8').trim().split('\n');
     expect(scored[0]).toBe('label,f3,extra,f2,f1,prediction,p_hi,p_lo,p_mid');
     expect(scored).toHaveLength(241);
