@@ -161,6 +161,21 @@ describe('training pipeline', () => {
     expect(listed[0]!.trials).toBe(5);
   });
 
+  it('concurrent trainings of one model get distinct versions and one production', async () => {
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4].map((seed) =>
+        trainAndRegister({ dataset: 'builtin:iris', modelName: 'iris-p', seed }, trainingDeps()),
+      ),
+    );
+    expect(outcomes.map((o) => o.version.version).sort()).toEqual([1, 2, 3, 4]);
+    expect(new Set(outcomes.map((o) => o.run.runId)).size).toBe(4);
+    const model = await registryService().requireModel('iris-p');
+    expect(Object.values(model.aliases).length).toBeGreaterThanOrEqual(1);
+    const production = await registryService().resolve('iris-p');
+    const best = Math.max(...outcomes.map((o) => o.version.metrics['accuracy']!));
+    expect(production.metrics['accuracy']).toBe(best);
+  });
+
   it('k-fold CV scores trials on the training part', async () => {
     const outcome = await trainAndRegister(
       { dataset: 'builtin:iris', modelName: 'iris-cv', trials: 2, cv: 3, seed: 1 },
