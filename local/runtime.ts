@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,6 +51,7 @@ export function localStageEnv(home: string): Record<string, string> {
     [ENV.jwtKeyFile]: join(home, 'jwt-keys.json'),
     [ENV.allowSelfRegistration]: process.env[ENV.allowSelfRegistration] ?? 'true',
     [ENV.stage]: 'local',
+    [ENV.codeVersion]: process.env[ENV.codeVersion] ?? gitVersion(),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
@@ -116,5 +118,17 @@ function readRunning(file: string): RuntimeFile | undefined {
     return info.pid === process.pid ? undefined : info;
   } catch {
     return undefined; // stale file from a process that is gone
+  }
+}
+
+/** The checkout's commit (with `-dirty` for local edits), recorded as every run's code version. */
+function gitVersion(): string {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const sha = git('rev-parse', '--short=12', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') ? `${sha}-dirty` : sha;
+  } catch {
+    return 'dev';
   }
 }
