@@ -530,7 +530,15 @@ export function createMonitoring(
   config: PlatformConfig,
   platform: { readonly api: MonitoredApi },
   env?: Environment,
-  options: { grafanaWorkspace?: boolean; rules?: AlertRules } = {},
+  options: {
+    grafanaWorkspace?: boolean;
+    rules?: AlertRules;
+    /**
+     * Give every function AMP_REMOTE_WRITE_URL and aps:RemoteWrite. Off makes the API stack
+     * independent of the alerting stack (e.g. an emulator without AMP). @default true
+     */
+    remoteWrite?: boolean;
+  } = {},
 ): { alerting: AlertingStack; monitoring: MonitoringStack } {
   const names = monitoringStackNames(config.stage);
   const common = {
@@ -544,7 +552,9 @@ export function createMonitoring(
     description: 'MLOps alert topic and Amazon Managed Prometheus workspace (rules, alert manager)',
     ...(options.rules ? { rules: options.rules } : {}),
   });
-  for (const fn of Object.values(platform.api.functions)) alerting.grantRemoteWrite(fn);
+  if (options.remoteWrite ?? true) {
+    for (const fn of Object.values(platform.api.functions)) alerting.grantRemoteWrite(fn);
+  }
   const monitoring = new MonitoringStack(scope, names.monitoring, {
     ...common,
     stackName: names.monitoring,

@@ -33,7 +33,10 @@ class StandInApi extends Stack implements MonitoredApi {
   }
 }
 
-function build(context: Record<string, unknown> = {}, options: { grafanaWorkspace?: boolean } = {}) {
+function build(
+  context: Record<string, unknown> = {},
+  options: { grafanaWorkspace?: boolean; remoteWrite?: boolean } = {},
+) {
   const app = new App({ context: { ...DEFAULT_CONTEXT, ...context } });
   const config = loadConfig(app);
   const api = new StandInApi(app);
@@ -237,8 +240,10 @@ describe('cdk-nag AwsSolutions', () => {
   );
 });
 
-test('dev without alertEmail: no subscription; Grafana can be left out', () => {
-  const dev = build({ stage: 'dev' }, { grafanaWorkspace: false });
+test('dev without alertEmail: no subscription; Grafana and remote write can be left out', () => {
+  const dev = build({ stage: 'dev' }, { grafanaWorkspace: false, remoteWrite: false });
   dev.alertingTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
   dev.monitoringTemplate.resourceCountIs('AWS::Grafana::Workspace', 0);
+  dev.apiTemplate.resourceCountIs('AWS::IAM::Policy', 0);
+  expect(dev.api.dependencies).toEqual([]);
 }, 180_000); // a synth takes seconds alone, far longer on a loaded 2-core machine
