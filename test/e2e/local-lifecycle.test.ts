@@ -37,7 +37,7 @@ describe('local lifecycle: train → register → serve → predict', () => {
   test('the README curl session: create user, form-encoded token, predict', async () => {
     const created = await api.call('POST', '/users', { json: { username: 'bob', password: 'builder-pass' } });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ username: 'bob', role: 'user' });
+    expect(created.body).toMatchObject({ username: 'bob', role: 'user', request_id: expect.any(String) });
 
     const tokenRes = await api.call('POST', '/token', {
       form: { username: 'bob', password: 'builder-pass' },
