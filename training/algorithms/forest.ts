@@ -5,11 +5,10 @@ import {
   type ModelJson,
   numberParam,
   type Params,
-  type TrainedModel,
 } from '../model.js';
 import { checkSeed, deriveSeed, mulberry32, randomInt } from '../random.js';
 import { ColumnData, type FlatTree, growTree } from './cart.js';
-import { checkTreesJson, type EnsembleLayout, ensembleOnnx, ensemblePredict } from './tree-ensemble.js';
+import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { resolveMaxFeatures, treeShapeParams } from './tree-params.js';
 
 export const FOREST_VERSION = 1;
@@ -23,16 +22,17 @@ export const FOREST_DEFAULTS = {
 } as const;
 
 /** Random forest: seeded bootstrap per tree + random feature subset per split; leaf distributions averaged. */
-export class RandomForest implements TrainedModel {
+export class RandomForest extends TreeEnsembleModel {
   readonly algorithm = 'forest' as const;
-  private readonly layout: EnsembleLayout;
+  protected readonly layout: EnsembleLayout;
 
   private constructor(
-    readonly classes: string[],
-    readonly featureNames: string[],
-    readonly params: Params,
+    classes: string[],
+    featureNames: string[],
+    params: Params,
     private readonly trees: FlatTree[],
   ) {
+    super(classes, featureNames, params);
     this.layout = {
       trees: trees.map((tree) => ({ tree, scale: 1 / trees.length })),
       nClasses: classes.length,
@@ -88,24 +88,6 @@ export class RandomForest implements TrainedModel {
       json.params,
       (json.state as { trees: FlatTree[] }).trees,
     );
-  }
-
-  predictProba(X: number[][]): number[][] {
-    checkMatrix(X, this.featureNames.length);
-    return X.map((row) => ensemblePredict(this.layout, row).proba);
-  }
-
-  predict(X: number[][]): number[] {
-    checkMatrix(X, this.featureNames.length);
-    return X.map((row) => ensemblePredict(this.layout, row).label);
-  }
-
-  toOnnx(): Uint8Array {
-    return ensembleOnnx(this.layout, {
-      algorithm: 'forest',
-      featureNames: this.featureNames,
-      classes: this.classes,
-    });
   }
 
   toJSON(): ModelJson {

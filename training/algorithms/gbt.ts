@@ -6,11 +6,10 @@ import {
   type ModelJson,
   numberParam,
   type Params,
-  type TrainedModel,
 } from '../model.js';
 import { checkSeed, deriveSeed, mulberry32 } from '../random.js';
 import { ColumnData, type FlatTree, growTree, leafOf } from './cart.js';
-import { checkTreesJson, type EnsembleLayout, ensembleOnnx, ensemblePredict } from './tree-ensemble.js';
+import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { treeShapeParams } from './tree-params.js';
 
 export const GBT_VERSION = 1;
@@ -36,16 +35,17 @@ interface GbtState {
  * Gradient-boosted trees with Newton leaves (−G/(H+l2)): one tree per class per round under softmax, or a
  * single log-odds tree per round under the logistic loss for two classes.
  */
-export class GradientBoostedTrees implements TrainedModel {
+export class GradientBoostedTrees extends TreeEnsembleModel {
   readonly algorithm = 'gbt' as const;
-  private readonly layout: EnsembleLayout;
+  protected readonly layout: EnsembleLayout;
 
   private constructor(
-    readonly classes: string[],
-    readonly featureNames: string[],
-    readonly params: Params,
+    classes: string[],
+    featureNames: string[],
+    params: Params,
     private readonly state: GbtState,
   ) {
+    super(classes, featureNames, params);
     const trees = state.trees.map((tree, i) => ({
       tree,
       classId: state.classIds[i]!,
@@ -148,24 +148,6 @@ export class GradientBoostedTrees implements TrainedModel {
   static load(json: ModelJson): GradientBoostedTrees {
     checkTreesJson(json, 'gbt', GBT_VERSION);
     return new GradientBoostedTrees(json.classes, json.featureNames, json.params, json.state as GbtState);
-  }
-
-  predictProba(X: number[][]): number[][] {
-    checkMatrix(X, this.featureNames.length);
-    return X.map((row) => ensemblePredict(this.layout, row).proba);
-  }
-
-  predict(X: number[][]): number[] {
-    checkMatrix(X, this.featureNames.length);
-    return X.map((row) => ensemblePredict(this.layout, row).label);
-  }
-
-  toOnnx(): Uint8Array {
-    return ensembleOnnx(this.layout, {
-      algorithm: 'gbt',
-      featureNames: this.featureNames,
-      classes: this.classes,
-    });
   }
 
   toJSON(): ModelJson {

@@ -1,5 +1,5 @@
 import { ModelFormatError } from '../errors.js';
-import { argmax, f32, type ModelJson } from '../model.js';
+import { argmax, checkMatrix, f32, type ModelJson, type Params, type TrainedModel } from '../model.js';
 import { type TreeEnsembleSpec, treeEnsembleOnnx } from '../onnx/classifier-graphs.js';
 import { type FlatTree, isFlatTree, leafOf } from './cart.js';
 
@@ -122,4 +122,36 @@ export function checkTreesJson(json: ModelJson, name: string, version: number): 
   if (!Array.isArray(trees) || !trees.every(isFlatTree)) {
     throw new ModelFormatError(`${name} state must hold an array of flat trees`);
   }
+}
+
+/** What tree, forest and gbt share once trained: inference and ONNX export from one EnsembleLayout. */
+export abstract class TreeEnsembleModel implements TrainedModel {
+  abstract readonly algorithm: 'tree' | 'forest' | 'gbt';
+  protected abstract readonly layout: EnsembleLayout;
+
+  constructor(
+    readonly classes: string[],
+    readonly featureNames: string[],
+    readonly params: Params,
+  ) {}
+
+  predictProba(X: number[][]): number[][] {
+    checkMatrix(X, this.featureNames.length);
+    return X.map((row) => ensemblePredict(this.layout, row).proba);
+  }
+
+  predict(X: number[][]): number[] {
+    checkMatrix(X, this.featureNames.length);
+    return X.map((row) => ensemblePredict(this.layout, row).label);
+  }
+
+  toOnnx(): Uint8Array {
+    return ensembleOnnx(this.layout, {
+      algorithm: this.algorithm,
+      featureNames: this.featureNames,
+      classes: this.classes,
+    });
+  }
+
+  abstract toJSON(): ModelJson;
 }

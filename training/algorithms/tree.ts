@@ -1,29 +1,23 @@
-import {
-  checkKnownParams,
-  checkMatrix,
-  type FitContext,
-  type ModelJson,
-  type Params,
-  type TrainedModel,
-} from '../model.js';
+import { checkKnownParams, checkMatrix, type FitContext, type ModelJson, type Params } from '../model.js';
 import { ColumnData, type FlatTree, growTree } from './cart.js';
-import { checkTreesJson, type EnsembleLayout, ensembleOnnx, ensemblePredict } from './tree-ensemble.js';
+import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { treeShapeParams } from './tree-params.js';
 
 export const TREE_VERSION = 1;
 export const TREE_DEFAULTS = { maxDepth: 10, minSamplesSplit: 2, minSamplesLeaf: 1 } as const;
 
 /** Single CART classification tree (Gini); leaves hold class distributions. */
-export class DecisionTree implements TrainedModel {
+export class DecisionTree extends TreeEnsembleModel {
   readonly algorithm = 'tree' as const;
-  private readonly layout: EnsembleLayout;
+  protected readonly layout: EnsembleLayout;
 
   private constructor(
-    readonly classes: string[],
-    readonly featureNames: string[],
-    readonly params: Params,
+    classes: string[],
+    featureNames: string[],
+    params: Params,
     private readonly tree: FlatTree,
   ) {
+    super(classes, featureNames, params);
     this.layout = { trees: [{ tree, scale: 1 }], nClasses: classes.length, mode: 'average' };
   }
 
@@ -45,24 +39,6 @@ export class DecisionTree implements TrainedModel {
     checkTreesJson(json, 'tree', TREE_VERSION);
     const [tree] = (json.state as { trees: FlatTree[] }).trees;
     return new DecisionTree(json.classes, json.featureNames, json.params, tree!);
-  }
-
-  predictProba(X: number[][]): number[][] {
-    checkMatrix(X, this.featureNames.length);
-    return X.map((row) => ensemblePredict(this.layout, row).proba);
-  }
-
-  predict(X: number[][]): number[] {
-    checkMatrix(X, this.featureNames.length);
-    return X.map((row) => ensemblePredict(this.layout, row).label);
-  }
-
-  toOnnx(): Uint8Array {
-    return ensembleOnnx(this.layout, {
-      algorithm: 'tree',
-      featureNames: this.featureNames,
-      classes: this.classes,
-    });
   }
 
   toJSON(): ModelJson {
