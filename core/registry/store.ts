@@ -133,7 +133,7 @@ export class RegistryStore {
 
   /**
    * Points an alias at a version, conditional on the model's revision: if another writer
-   * changed any alias since `expected` was read, this fails with CONFLICT instead of
+   * changed any alias since `expected` was read, this fails with CONCURRENT_UPDATE instead of
    * silently overwriting. Moving `production` records the previous one for rollback.
    */
   async setAlias(
@@ -148,35 +148,12 @@ export class RegistryStore {
       if (options.rollback) history = history.slice(0, -1);
       else if (previous !== undefined && previous !== version) history = [...history, previous].slice(-50);
     }
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: modelKey(expected.name),
-          UpdateExpression:
-            'SET aliases.#alias = :version, productionHistory = :history, #revision = :next, updatedAt = :now',
-          ConditionExpression: '#revision = :expected',
-          ExpressionAttributeNames: { '#alias': alias, '#revision': 'revision' },
-          ExpressionAttributeValues: {
-            ':version': version,
-            ':history': history,
-            ':next': expected.revision + 1,
-            ':expected': expected.revision,
-            ':now': new Date().toISOString(),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toModel(out.Attributes!);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new AppError(
-          'CONCURRENT_UPDATE',
-          `model "${expected.name}" changed concurrently; read it again and retry`,
-        );
-      }
-      throw error;
-    }
+    return this.updateIfUnchanged(
+      expected,
+      'SET aliases.#alias = :version, productionHistory = :history',
+      { '#alias': alias },
+      { ':version': version, ':history': history },
+    );
   }
 
   /**
@@ -198,16 +175,32 @@ export class RegistryStore {
     );
   }
 
-  async removeAlias(expected: RegisteredModel, alias: string): Promise<RegisteredModel> {
+  removeAlias(expected: RegisteredModel, alias: string): Promise<RegisteredModel> {
+    return this.updateIfUnchanged(expected, 'REMOVE aliases.#alias', { '#alias': alias }, {});
+  }
+
+  /**
+   * Applies `update` to the model item only if its revision is still the one `expected` was read
+   * at, and bumps the revision: a concurrent writer gets CONCURRENT_UPDATE instead of overwriting.
+   */
+  private async updateIfUnchanged(
+    expected: RegisteredModel,
+    update: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<RegisteredModel> {
+    const set = '#revision = :next, updatedAt = :now';
+    const expression = update.startsWith('SET ') ? `${update}, ${set}` : `${update} SET ${set}`;
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: modelKey(expected.name),
-          UpdateExpression: 'REMOVE aliases.#alias SET #revision = :next, updatedAt = :now',
+          UpdateExpression: expression,
           ConditionExpression: '#revision = :expected',
-          ExpressionAttributeNames: { '#alias': alias, '#revision': 'revision' },
+          ExpressionAttributeNames: { ...names, '#revision': 'revision' },
           ExpressionAttributeValues: {
+            ...values,
             ':next': expected.revision + 1,
             ':expected': expected.revision,
             ':now': new Date().toISOString(),
