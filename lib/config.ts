@@ -46,6 +46,12 @@ export interface PlatformConfig {
   readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
   /** Reported by the functions as MLOPS_CODE_VERSION; CI passes the commit (`-c codeVersion=$GITHUB_SHA`). */
   readonly codeVersion: string;
+  /**
+   * Where the functions remote-write Prometheus series: `amp` (the alerting stack's workspace), `off`, or
+   * an http(s) URL of another remote-write receiver (the LocalStack mirror's Prometheus). Anything but
+   * `amp` keeps the API stack independent of the alerting stack.
+   */
+  readonly metricsRemoteWrite: 'amp' | 'off' | `http${string}`;
 }
 
 /** Thrown for any missing or malformed context value; the message names every bad key. */
@@ -185,6 +191,14 @@ const schema = z
       `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
     ),
     codeVersion: z.string().min(1),
+    metricsRemoteWrite: z.union(
+      [
+        z.literal('amp'),
+        z.literal('off'),
+        z.url({ protocol: /^https?$/, error: 'must be amp, off or an http(s) URL' }),
+      ],
+      { error: 'must be amp, off or an http(s) URL' },
+    ),
   })
   .superRefine((config, ctx) => {
     if (config.stage !== 'dev' && config.alertEmail === undefined) {
@@ -226,6 +240,7 @@ export function loadConfig(source: ContextSource): PlatformConfig {
   const raw: Record<string, unknown> = {};
   for (const key of CONTEXT_KEYS) raw[key] = source.node.tryGetContext(key);
   raw['codeVersion'] ??= packageVersion();
+  raw['metricsRemoteWrite'] ??= 'amp';
   const result = schema.safeParse(raw);
   if (result.success) return result.data as PlatformConfig;
   const problems = result.error.issues.map((issue) => {

@@ -534,8 +534,8 @@ export function createMonitoring(
     grafanaWorkspace?: boolean;
     rules?: AlertRules;
     /**
-     * Give every function AMP_REMOTE_WRITE_URL and aps:RemoteWrite. Off makes the API stack
-     * independent of the alerting stack (e.g. an emulator without AMP). @default true
+     * false overrides the `metricsRemoteWrite` context with `off`. Anything but `amp` keeps the API
+     * stack independent of the alerting stack (e.g. an emulator without AMP). @default true
      */
     remoteWrite?: boolean;
   } = {},
@@ -552,8 +552,10 @@ export function createMonitoring(
     description: 'MLOps alert topic and Amazon Managed Prometheus workspace (rules, alert manager)',
     ...(options.rules ? { rules: options.rules } : {}),
   });
-  if (options.remoteWrite ?? true) {
-    for (const fn of Object.values(platform.api.functions)) alerting.grantRemoteWrite(fn);
+  const target = options.remoteWrite === false ? 'off' : config.metricsRemoteWrite;
+  for (const fn of Object.values(platform.api.functions)) {
+    if (target === 'amp') alerting.grantRemoteWrite(fn);
+    else if (target !== 'off') fn.addEnvironment(ENV.ampRemoteWriteUrl, target);
   }
   const monitoring = new MonitoringStack(scope, names.monitoring, {
     ...common,

@@ -98,7 +98,12 @@ const cdk = (title: string, args: readonly string[], options: PlanOptions): Step
  * CDK context the mirror deploys with, on top of cdk.json: self-registration on, as in `npm start`,
  * so the smoke test can create its user on a fresh stack.
  */
-export const MIRROR_CONTEXT: Readonly<Record<string, string>> = { allowSelfRegistration: 'true' };
+export const MIRROR_CONTEXT: Readonly<Record<string, string>> = {
+  allowSelfRegistration: 'true',
+  // LocalStack has no Managed Prometheus: the functions write to the compose Prometheus instead, which
+  // also keeps the api stack from depending on the (AMP) alerting stack.
+  metricsRemoteWrite: 'http://prometheus:9090/api/v1/write',
+};
 
 /** The commands `npm run local:deploy` runs, in order; what follows them is done in-process. */
 export function deploySteps(options: PlanOptions, stackNames: Readonly<Record<StackKey, string>>): Step[] {

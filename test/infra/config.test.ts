@@ -53,6 +53,13 @@ describe('lib/config.ts: CDK context', () => {
     expect(config.logRetentionDays).toBe(90);
   });
 
+  it('remote-writes metrics to AMP unless told off or given another receiver', () => {
+    expect(testConfig({ metricsRemoteWrite: undefined }).metricsRemoteWrite).toBe('amp');
+    expect(testConfig({ metricsRemoteWrite: 'off' }).metricsRemoteWrite).toBe('off');
+    const url = 'http://prometheus:9090/api/v1/write';
+    expect(testConfig({ metricsRemoteWrite: url }).metricsRemoteWrite).toBe(url);
+  });
+
   it('defaults codeVersion to the package version when no context sets it', () => {
     const config = testConfig({ codeVersion: undefined });
     expect(config.codeVersion).toMatch(/^\d+\.\d+\.\d+/);
@@ -91,6 +98,8 @@ describe('lib/config.ts: CDK context', () => {
     ['noncurrentVersionDays', 0, /noncurrentVersionDays: must be at least 1/],
     ['apiThrottleRateLimit', 0, /apiThrottleRateLimit: must be at least 1/],
     ['logRetentionDays', 45, /logRetentionDays: must be one of 1, 3, 5/],
+    ['metricsRemoteWrite', 'prometheus', /metricsRemoteWrite: must be amp, off or an http\(s\) URL/],
+    ['metricsRemoteWrite', 'ftp://host/write', /metricsRemoteWrite: must be amp, off or an http\(s\) URL/],
   ])('rejects %s = %j', (key, value, message) => {
     const error = configError({ [key]: value });
     expect(error).toBeInstanceOf(ConfigError);

@@ -58,3 +58,25 @@ test('cdk-nag: the API, alerting and monitoring stacks have no unacknowledged fi
     });
   }
 }, 180_000);
+
+test('another remote-write receiver (the LocalStack mirror) frees the API stack from the AMP stack', () => {
+  const url = 'http://prometheus:9090/api/v1/write';
+  const app = new App({
+    context: { ...DEFAULT_CONTEXT, metricsRemoteWrite: url, 'aws:cdk:bundling-stacks': [] },
+  });
+  const config = loadConfig(app);
+  const platform = createPlatform(app, config);
+  const { alerting } = createMonitoring(app, config, platform);
+  app.synth();
+  expect(platform.api.dependencies).not.toContain(alerting);
+  const api = Template.fromStack(platform.api);
+  const envs = Object.values(resourcesOf(api, 'AWS::Lambda::Function')).map(
+    (fn) =>
+      (fn as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment
+        ?.Variables ?? {},
+  );
+  const withUrl = envs.filter((vars) => 'AMP_REMOTE_WRITE_URL' in vars);
+  expect(withUrl.length).toBe(functionIds().length);
+  for (const vars of withUrl) expect(vars['AMP_REMOTE_WRITE_URL']).toBe(url);
+  expect(JSON.stringify(api.toJSON())).not.toContain('aps:RemoteWrite');
+}, 180_000);
