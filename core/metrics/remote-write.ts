@@ -4,24 +4,10 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import protobuf from 'protobufjs';
 import { compress } from 'snappyjs';
-
-/**
- * Prometheus remote write 1.0 (the subset of prompb/remote.proto and types.proto we send).
- * Hand-declared because no maintained npm package ships the schema for protobufjs.
- */
-const REMOTE_WRITE_PROTO = `
-syntax = "proto3";
-package prometheus;
-message WriteRequest { repeated TimeSeries timeseries = 1; }
-message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }
-message Label { string name = 1; string value = 2; }
-message Sample { double value = 1; int64 timestamp = 2; }
-`;
-
-export const remoteWriteSchema = protobuf.parse(REMOTE_WRITE_PROTO).root;
-const WriteRequest = remoteWriteSchema.lookupType('prometheus.WriteRequest');
+// The ONNX exporter's protobuf writer serves here too: remote write needs four tiny messages, not a
+// reflection runtime (protobufjs would add ~120 KB to every function bundle).
+import { ProtoWriter } from '../../training/onnx/protobuf-writer.js';
 
 export interface Label {
   readonly name: string;
@@ -62,7 +48,17 @@ export function toTimeSeries(
 
 /** protobuf WriteRequest, snappy block-compressed: the body a remote-write endpoint accepts. */
 export function encodeWriteRequest(timeseries: readonly TimeSeries[]): Uint8Array {
-  return compress(WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish());
+  // prompb: WriteRequest{1: TimeSeries}, TimeSeries{1: Label, 2: Sample}, Label{1: name, 2: value},
+  // Sample{1: double value, 2: int64 timestamp}.
+  const request = new ProtoWriter();
+  for (const series of timeseries) {
+    request.message(1, (ts) => {
+      for (const label of series.labels) ts.message(1, (l) => l.string(1, label.name).string(2, label.value));
+      for (const sample of series.samples)
+        ts.message(2, (m) => m.double(1, sample.value).int(2, sample.timestamp));
+    });
+  }
+  return compress(request.finish());
 }
 
 export interface RemoteWriterOptions {
