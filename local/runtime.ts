@@ -105,7 +105,7 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
       if (!emulators) return;
       await emulators.stop();
       if (options.ephemeral) rmSync(home, { recursive: true, force: true });
-      else if (readRunning(runtimeFile)?.pid === process.pid) rmSync(runtimeFile, { force: true });
+      else if (ownsRuntimeFile(runtimeFile)) rmSync(runtimeFile, { force: true });
     },
   };
 }
@@ -130,5 +130,13 @@ function gitVersion(): string {
     return git('status', '--porcelain', '--untracked-files=no') ? `${sha}-dirty` : sha;
   } catch {
     return 'dev';
+  }
+}
+
+function ownsRuntimeFile(file: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as RuntimeFile).pid === process.pid;
+  } catch {
+    return false;
   }
 }

@@ -48,3 +48,18 @@ describe('state under MLOPS_HOME survives a restart', () => {
     });
   });
 });
+
+describe('the runtime file that lets a second process attach', () => {
+  test('is written while the emulators run and removed on a clean stop', async () => {
+    const { existsSync } = await import('node:fs');
+    const home = mkdtempSync(join(tmpdir(), 'mlops-home-'));
+    try {
+      const runtime = await startLocalRuntime({ home });
+      expect(existsSync(join(home, 'runtime.json'))).toBe(true);
+      await runtime.stop();
+      expect(existsSync(join(home, 'runtime.json'))).toBe(false);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
