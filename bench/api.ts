@@ -276,7 +276,9 @@ console.log('BENCH ' + JSON.stringify({ bootMs: t0, importOrtMs: t1 - t0, import
 async function coldStart(env: Record<string, string>, token: string): Promise<ColdStart> {
   const runner = await bundle();
   const started = performance.now();
-  const child = spawn(process.execPath, [runner], {
+  // BENCH_COLD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the fresh processes.
+  const nodeArgs = (process.env['BENCH_COLD_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, runner], {
     env: {
       ...process.env,
       ...env,

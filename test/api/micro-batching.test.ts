@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { predictionService } from '../../core/services.js';
 import { startLocalRuntime } from '../../local/runtime.js';
 import { trainIris } from './fixtures.js';
@@ -43,4 +44,36 @@ test('a batch larger than one merged run is split, and still answers in order', 
     expect(result.rows[2999]!.prediction).toBe('virginica');
   }
   expect(results[2]!.rows.map((r) => r.prediction)).toEqual(['versicolor']);
+});
+
+test('requests that arrive in separate callbacks of one event-loop turn share one ONNX run', async () => {
+  const service = predictionService();
+  const loaded = await service.model();
+  const score = jest.spyOn(loaded.onnx, 'score');
+  try {
+    // Eight timers due together fire in one timers phase, like sockets read in one poll phase.
+    const rows = [SETOSA, VIRGINICA, VERSICOLOR, SETOSA, VIRGINICA, VERSICOLOR, SETOSA, VIRGINICA];
+    const results = await Promise.all(
+      rows.map(
+        (row) =>
+          new Promise<Awaited<ReturnType<typeof service.predict>>>((resolve, reject) => {
+            setTimeout(() => service.predict({ rows: [row], single: true }).then(resolve, reject), 0);
+          }),
+      ),
+    );
+    expect(results.map((r) => r.rows[0]!.prediction)).toEqual([
+      'setosa',
+      'virginica',
+      'versicolor',
+      'setosa',
+      'virginica',
+      'versicolor',
+      'setosa',
+      'virginica',
+    ]);
+    expect(score).toHaveBeenCalledTimes(1);
+    expect(score.mock.calls[0]![1]).toBe(8);
+  } finally {
+    score.mockRestore();
+  }
 });
