@@ -5,7 +5,7 @@ import { AppError, isAppError } from '../../core/errors.js';
 export { validate } from '../../core/api/validate.js';
 
 import { metrics } from '../../core/metrics/index.js';
-import { logger } from './logger.js';
+import { accessLog, logger } from './logger.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -50,7 +50,7 @@ export function httpHandler(routes: Record<string, RouteHandler>) {
     const durationMs = performance.now() - started;
     const status = result.statusCode ?? 200;
     metrics.request(route, status, durationMs);
-    logger.info('request', {
+    accessLog({
       requestId,
       route,
       status,

@@ -1,4 +1,36 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
+const SERVICE = 'mlops';
+/** Powertools' numeric threshold for INFO. */
+const INFO = 12;
+
 /** One structured logger for every function: JSON lines, never bodies or credentials. */
-export const logger = new Logger({ serviceName: 'mlops' });
+export const logger = new Logger({ serviceName: SERVICE });
+
+export interface AccessLogFields {
+  readonly requestId: string;
+  readonly route: string;
+  readonly status: number;
+  readonly latencyMs: number;
+  readonly modelVersion?: number;
+}
+
+/**
+ * The one line per request, in the same shape as the logger's lines. Written directly because
+ * Powertools' per-line work (environment lookups, its console plumbing) measured ~19 µs, a third
+ * of a warm one-row prediction on the local server; everything else goes through `logger`.
+ */
+export function accessLog(fields: AccessLogFields): void {
+  if (logger.level > INFO) return;
+  const traceId = process.env['_X_AMZN_TRACE_ID']?.match(/Root=([^;]+)/)?.[1];
+  process.stdout.write(
+    `${JSON.stringify({
+      level: 'INFO',
+      message: 'request',
+      timestamp: new Date().toISOString(),
+      service: SERVICE,
+      ...(traceId ? { xray_trace_id: traceId } : {}),
+      ...fields,
+    })}\n`,
+  );
+}
