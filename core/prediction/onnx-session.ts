@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { encodeModel, TensorElemType } from '../../training/onnx/onnx-model.js';
 
@@ -10,6 +14,45 @@ import { encodeModel, TensorElemType } from '../../training/onnx/onnx-model.js';
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
 
+const WASM_FILE = 'ort-wasm-simd-threaded.wasm';
+
+/**
+ * Where the runtime will look for its wasm: beside the bundle in a Lambda package (the CDK copies
+ * it there, and the bundled runtime resolves it from `import.meta.url`), else in node_modules.
+ */
+function wasmPath(): string | undefined {
+  const besideBundle = fileURLToPath(new URL(`./${WASM_FILE}`, import.meta.url));
+  if (existsSync(besideBundle)) return besideBundle;
+  try {
+    return createRequire(import.meta.url).resolve(`onnxruntime-web/${WASM_FILE}`);
+  } catch {
+    return undefined;
+  }
+}
+
+let prefetched: Promise<void> | undefined;
+
+/**
+ * Starts reading the 14 MB wasm on the thread pool, for a process about to serve (the predict
+ * function calls it before its other imports are evaluated, so the read overlaps them). The
+ * runtime then gets the bytes as an ArrayBuffer, which it wraps rather than copies: it neither
+ * reads the file again nor touches another 14 MB of fresh memory. Best effort: if anything fails
+ * the runtime reads the file itself as before.
+ */
+export function prefetchRuntime(): Promise<void> {
+  prefetched ??= (async () => {
+    const path = wasmPath();
+    if (!path || ort.env.wasm.wasmBinary) return;
+    const bytes = await readFile(path);
+    // A file this size gets its own ArrayBuffer; slice() only if Node ever pools it.
+    ort.env.wasm.wasmBinary =
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes.buffer
+        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  })().catch(() => undefined);
+  return prefetched;
+}
+
 let runtimeReady: Promise<void> | undefined;
 
 /**
@@ -19,6 +62,7 @@ let runtimeReady: Promise<void> | undefined;
  */
 export function warmRuntime(): Promise<void> {
   runtimeReady ??= (async () => {
+    await prefetchRuntime();
     const identity = encodeModel({
       name: 'warmup',
       nodes: [{ opType: 'Identity', domain: '', name: 'id', inputs: ['x'], outputs: ['y'], attributes: [] }],

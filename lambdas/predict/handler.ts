@@ -1,3 +1,6 @@
+// Before everything else: starts reading onnxruntime's wasm while the rest of the bundle loads.
+import './prestart.js';
+
 import type { z } from 'zod';
 import type { Health, ModelInfo, ServiceIndex } from '../../core/api/schemas.js';
 import { ModelInfoQuery, PredictOneBody, predictManyBody } from '../../core/api/schemas.js';

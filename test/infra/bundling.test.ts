@@ -128,7 +128,7 @@ describe('function bundles (real esbuild)', () => {
       absWorkingDir: PROJECT_ROOT,
     });
     const out = execFileSync(process.execPath, [join(dir, 'probe.mjs')], { encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual({ labels: ['b'] });
+    expect(JSON.parse(out)).toEqual({ labels: ['b'], prefetched: true });
 
     // Control: the same probe without the copied files fails, so the check above is not vacuous.
     const bare = join(outdir, 'probe-without-wasm');
