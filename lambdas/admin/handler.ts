@@ -38,7 +38,7 @@ function withAliases(model: RegisteredModel, version: ModelVersion) {
 }
 
 export const handler = httpHandler({
-  'POST /train': admin(async (event, ctx) => {
+  'POST /train': admin(async (event) => {
     const body = validate(TrainBody, parseJson(event), 'training request');
     const modelName = body.modelName ?? settings.defaultModel;
     const runId = randomUUID();
@@ -57,34 +57,30 @@ export const handler = httpHandler({
     await trainingLauncher().launch({ ...body, modelName, runId });
     return json(
       202,
-      { runId, status: 'RUNNING', modelName, links: { run: `/runs/${runId}` }, request_id: ctx.requestId },
+      { runId, status: 'RUNNING', modelName, links: { run: `/runs/${runId}` } },
       { location: `/runs/${runId}` },
     );
   }),
 
-  'GET /runs': admin(async (event, ctx) => {
+  'GET /runs': admin(async (event) => {
     const q = query(RunsQuery, event);
     const experiment = q.experiment ?? (await runStore().latestExperiment()) ?? settings.defaultModel;
     const runs = await runStore().listByExperiment(experiment, q.limit ?? 50);
-    return json(200, { experiment, runs, request_id: ctx.requestId });
+    return json(200, { experiment, runs });
   }),
 
-  'GET /runs/{id}': admin(async (event, ctx) => {
+  'GET /runs/{id}': admin(async (event) => {
     const { id } = path(RunPath, event);
     const run = await runStore().require(id);
     const trials = run.trials ? await runStore().listTrials(run.runId) : undefined;
-    return json(200, { run, ...(trials ? { trials } : {}), request_id: ctx.requestId });
+    return json(200, { run, ...(trials ? { trials } : {}) });
   }),
 
-  'GET /experiments': admin(async (_event, ctx) =>
-    json(200, { experiments: await runStore().listExperiments(), request_id: ctx.requestId }),
-  ),
+  'GET /experiments': admin(async () => json(200, { experiments: await runStore().listExperiments() })),
 
-  'GET /models': admin(async (_event, ctx) =>
-    json(200, { models: await registryService().listModels(), request_id: ctx.requestId }),
-  ),
+  'GET /models': admin(async () => json(200, { models: await registryService().listModels() })),
 
-  'GET /models/{name}/versions': admin(async (event, ctx) => {
+  'GET /models/{name}/versions': admin(async (event) => {
     const { name } = path(ModelPath, event);
     const q = query(VersionsQuery, event);
     const model = await registryService().requireModel(name);
@@ -92,34 +88,33 @@ export const handler = httpHandler({
     return json(200, {
       model,
       versions: versions.map((v) => withAliases(model, v)),
-      request_id: ctx.requestId,
     });
   }),
 
-  'POST /models/{name}/promote': admin(async (event, ctx) => {
+  'POST /models/{name}/promote': admin(async (event) => {
     const { name } = path(ModelPath, event);
     const body = validate(PromoteBody, parseJson(event));
     const model = await registryService().promote(name, body.version);
-    return json(200, { model, request_id: ctx.requestId });
+    return json(200, { model });
   }),
 
-  'POST /models/{name}/rollback': admin(async (event, ctx) => {
+  'POST /models/{name}/rollback': admin(async (event) => {
     const { name } = path(ModelPath, event);
     const model = await registryService().rollback(name);
-    return json(200, { model, request_id: ctx.requestId });
+    return json(200, { model });
   }),
 
-  'POST /models/{name}/aliases': admin(async (event, ctx) => {
+  'POST /models/{name}/aliases': admin(async (event) => {
     const { name } = path(ModelPath, event);
     const body = validate(AliasBody, parseJson(event));
     const model =
       body.version === undefined
         ? await registryService().removeAlias(name, body.alias)
         : await registryService().setAlias(name, body.alias, body.version);
-    return json(200, { model, request_id: ctx.requestId });
+    return json(200, { model });
   }),
 
-  'POST /models/{name}/metadata': admin(async (event, ctx) => {
+  'POST /models/{name}/metadata': admin(async (event) => {
     const { name } = path(ModelPath, event);
     const body = validate(MetadataBody, parseJson(event));
     await registryService().requireModel(name);
@@ -129,6 +124,6 @@ export const handler = httpHandler({
       ...(body.tags ? { tags: body.tags } : {}),
     });
     const model = await registryService().requireModel(name);
-    return json(200, { model, request_id: ctx.requestId });
+    return json(200, { model });
   }),
 });

@@ -1,19 +1,26 @@
-import { CreateUserBody, TokenBody } from '../../core/api/schemas.js';
+import { CreateUserBody, TokenBody, type TokenResponse, type UserCreated } from '../../core/api/schemas.js';
 import { authService } from '../../core/services.js';
 import { optionalPrincipal } from '../shared/auth.js';
-import { httpHandler, json, parseFormOrJson, parseJson, validate } from '../shared/http.js';
+import {
+  httpHandler,
+  json,
+  parseFormOrJson,
+  parseJson,
+  type ResponseBody,
+  validate,
+} from '../shared/http.js';
 
 /** POST /users and POST /token (OAuth2 password grant). */
 export const handler = httpHandler({
-  'POST /users': async (event, ctx) => {
+  'POST /users': async (event) => {
     const body = validate(CreateUserBody, parseJson(event));
     const caller = await optionalPrincipal(event);
     const user = await authService().register(body, caller);
-    return json(201, { username: user.username, role: user.role, request_id: ctx.requestId });
+    return json(201, { username: user.username, role: user.role } satisfies ResponseBody<typeof UserCreated>);
   },
-  'POST /token': async (event, ctx) => {
+  'POST /token': async (event) => {
     const body = validate(TokenBody, parseFormOrJson(event));
     const token = await authService().login(body.username, body.password);
-    return json(200, { ...token, request_id: ctx.requestId }, { 'cache-control': 'no-store' });
+    return json(200, token satisfies ResponseBody<typeof TokenResponse>, { 'cache-control': 'no-store' });
   },
 });

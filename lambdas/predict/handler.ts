@@ -29,9 +29,12 @@ function warmUp(): void {
 }
 warmUp();
 
+/** A response schema's body without `request_id`, which httpHandler adds (as `ResponseBody` in ../shared/http.ts). */
+type Body<S extends z.ZodType> = Omit<z.infer<S>, 'request_id'>;
+
 /** POST /predict, GET /model-info, GET /health, GET /. */
 export const handler = httpHandler({
-  'GET /': async (_event, ctx) =>
+  'GET /': async () =>
     json(200, {
       ...SERVICE,
       links: {
@@ -43,11 +46,10 @@ export const handler = httpHandler({
         token: '/token',
         users: '/users',
       },
-      request_id: ctx.requestId,
-    } satisfies z.infer<typeof ServiceIndex>),
+    } satisfies Body<typeof ServiceIndex>),
 
   'GET /health': async (_event, ctx) => {
-    let body: z.infer<typeof Health>;
+    let body: Body<typeof Health>;
     try {
       const model = await predictionService().model();
       const reachable = predictionService().registryReachable;
@@ -57,7 +59,6 @@ export const handler = httpHandler({
         live: true,
         registry: reachable ? 'reachable' : 'unreachable',
         model: { name: model.record.name, version: model.record.version, loaded: true },
-        request_id: ctx.requestId,
       };
       ctx.modelVersion = model.record.version;
     } catch (error) {
@@ -67,7 +68,6 @@ export const handler = httpHandler({
         // An AppError means the registry answered (e.g. "no production version").
         registry: isAppError(error) ? 'reachable' : 'unreachable',
         model: { loaded: false, reason: isAppError(error) ? error.message : 'model registry unreachable' },
-        request_id: ctx.requestId,
       };
     }
     return json(body.model.loaded ? 200 : 503, body, { 'cache-control': 'no-store' });
@@ -90,7 +90,6 @@ export const handler = httpHandler({
       model_name: result.model.record.name,
       model_version: result.model.record.version,
       timestamp: new Date().toISOString(),
-      request_id: ctx.requestId,
     };
     if (batch) return json(200, { predictions: result.rows, ...modelFields });
     const [row] = result.rows;
@@ -120,8 +119,7 @@ export const handler = httpHandler({
       run_id: record.runId,
       dataset: { ...record.dataset },
       sha256: record.sha256,
-      request_id: ctx.requestId,
-    } satisfies z.infer<typeof ModelInfo>);
+    } satisfies Body<typeof ModelInfo>);
   },
 });
 

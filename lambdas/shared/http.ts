@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { ErrorBody } from '../../core/api/schemas.js';
 import { AppError, isAppError } from '../../core/errors.js';
 
 export { validate } from '../../core/api/validate.js';
@@ -20,12 +22,36 @@ export interface RequestContext {
   modelVersion?: number;
 }
 
-export type RouteHandler = (event: HttpEvent, ctx: RequestContext) => Promise<HttpResult>;
+/**
+ * A JSON answer as a route returns it (`json(...)`): an object not yet serialized. httpHandler
+ * serializes it with `request_id` added, so no handler writes the request id itself.
+ */
+export interface JsonResult {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly json: object;
+}
+
+/** A JSON answer (`json(...)`), or a result passed through as is (HTML, static files, the OpenAPI document). */
+export type RouteResult = HttpResult | JsonResult;
+
+export type RouteHandler = (event: HttpEvent, ctx: RequestContext) => Promise<RouteResult>;
+
+/**
+ * A response schema's body as a handler writes it: the schema's type without `request_id`,
+ * which the schemas declare (so the OpenAPI document shows it) and httpHandler adds.
+ *
+ * @example
+ * return json(200, { username, role } satisfies ResponseBody<typeof UserCreated>);
+ */
+export type ResponseBody<S extends z.ZodType> = WithoutRequestId<z.infer<S>>;
+type WithoutRequestId<T> = T extends unknown ? Omit<T, 'request_id'> : never;
 
 /**
  * Wraps a route: request id, one JSON log line, request metrics, and the single place where
- * errors become HTTP answers. Unknown errors are logged with their stack and answered with a
- * generic 500 that carries the request id, never the stack.
+ * errors become HTTP answers. Every JSON object body (`json(...)`, success or error) gets
+ * `request_id`, equal to the `x-request-id` header. Unknown errors are logged with their stack
+ * and answered with a generic 500 that carries the request id, never the stack.
  */
 export function httpHandler(routes: Record<string, RouteHandler>) {
   return async (event: HttpEvent, lambdaContext?: Context): Promise<HttpResult> => {
@@ -38,7 +64,7 @@ export function httpHandler(routes: Record<string, RouteHandler>) {
     try {
       const handler = routes[route];
       if (!handler) throw new AppError('ROUTE_NOT_FOUND', `no route for ${route}`);
-      result = await handler(event, ctx);
+      result = withRequestId(await handler(event, ctx), requestId);
     } catch (error) {
       result = errorResponse(error, requestId);
       if (!isAppError(error)) {
@@ -46,7 +72,6 @@ export function httpHandler(routes: Record<string, RouteHandler>) {
       }
       metrics.error(isAppError(error) ? error.code : 'INTERNAL');
     }
-    result.headers = { ...result.headers, 'x-request-id': requestId };
     const durationMs = performance.now() - started;
     const status = result.statusCode ?? 200;
     metrics.request(route, status, durationMs);
@@ -63,14 +88,35 @@ export function httpHandler(routes: Record<string, RouteHandler>) {
 
 const method = (event: HttpEvent) => event.requestContext?.http?.method ?? 'GET';
 
-export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+/**
+ * A JSON object answer; httpHandler adds `request_id` when it serializes the body. A body that
+ * names `request_id` itself does not compile.
+ */
+export function json<T extends object>(
+  statusCode: number,
+  body: T & { readonly request_id?: never },
+  headers: Record<string, string> = {},
+): JsonResult {
+  return { statusCode, headers, json: body };
+}
+
+/**
+ * The one place a JSON body is serialized: `request_id` is added last (over any value a body
+ * smuggled in), and the request id goes into the `x-request-id` header of every answer.
+ */
+function withRequestId(result: RouteResult, requestId: string): HttpResult {
+  if (!('json' in result)) {
+    result.headers = { ...result.headers, 'x-request-id': requestId };
+    return result;
+  }
   return {
-    statusCode,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
+    statusCode: result.statusCode,
+    headers: { 'content-type': 'application/json', ...result.headers, 'x-request-id': requestId },
+    body: JSON.stringify({ ...result.json, request_id: requestId }),
   };
 }
 
+/** An error as its HTTP answer: `{error: {code, message, details}, request_id}`. */
 export function errorResponse(error: unknown, requestId: string): HttpResult {
   const appError = isAppError(error)
     ? error
@@ -80,14 +126,10 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   if (appError.code === 'UNAUTHORIZED' || appError.code === 'INVALID_TOKEN') {
     headers['www-authenticate'] = 'Bearer';
   }
-  return json(
-    appError.status,
-    {
-      error: { code: appError.code, message: appError.message, details: appError.details },
-      request_id: requestId,
-    },
-    headers,
-  );
+  const body = {
+    error: { code: appError.code, message: appError.message, details: [...appError.details] },
+  } satisfies ResponseBody<typeof ErrorBody>;
+  return withRequestId(json(appError.status, body, headers), requestId);
 }
 
 /** The raw body as text, decoded and size-checked. */

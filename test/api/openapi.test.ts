@@ -12,7 +12,15 @@ import {
   UserCreated,
 } from '../../core/api/schemas.js';
 import { ENV } from '../../core/config/env.js';
-import { type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
+import { registryService, tokenService } from '../../core/services.js';
+import { setTrainingLauncher } from '../../lambdas/admin/launcher.js';
+import {
+  type ApiResponse,
+  type CallOptions,
+  type LocalApi,
+  startLocalApi,
+  userToken,
+} from '../helpers/local-api.js';
 import { trainIris } from './fixtures.js';
 
 /** The contract: one zod schema per route drives validation, the OpenAPI document and /docs. */
@@ -86,7 +94,10 @@ describe('served contract', () => {
     api = await startLocalApi({ env: { [ENV.allowSelfRegistration]: 'true' } });
     await trainIris();
   }, 120_000);
-  afterAll(() => api?.stop());
+  afterAll(async () => {
+    setTrainingLauncher(undefined);
+    await api?.stop();
+  });
 
   const conforms = (schema: z.ZodType, body: unknown) => {
     const parsed = schema.safeParse(body);
@@ -174,5 +185,121 @@ describe('served contract', () => {
       token: res.body.access_token,
     });
     expect(predict.status).toBe(200);
+  });
+
+  /**
+   * JSON answers that are documents rather than API answers, so carry no `request_id`: the
+   * OpenAPI document must stay a valid OpenAPI object (only `x-` extensions at its root), and it
+   * is served with a public cache lifetime.
+   */
+  const NOT_AN_ANSWER = new Set(['GET /openapi.json']);
+
+  test('every route: each JSON answer, success or error, has request_id equal to the x-request-id header', async () => {
+    const user = await userToken(api, 'walker', 'walker-password');
+    const admin = (await tokenService().issue({ username: 'root', role: 'admin' })).access_token;
+    // POST /train answers at once; the background run is not this test's business.
+    setTrainingLauncher({ launch: async () => {} });
+    let runPath = '/runs/none';
+    // A second version, so a promotion can be rolled back.
+    await trainIris('iris', { seed: 2 });
+    const other = (await registryService().requireModel('iris')).aliases['production'] === 1 ? 2 : 1;
+
+    /**
+     * Per route key, a request that succeeds and (where the route can fail) one that fails:
+     * adding a route fails this test until it is listed here.
+     */
+    type Call = [path: string, options?: CallOptions];
+    const calls: Record<string, { ok: Call; error?: Call }> = {
+      'GET /': { ok: ['/'] },
+      'GET /health': { ok: ['/health'] },
+      'POST /users': {
+        ok: ['/users', { json: { username: 'walked', password: 'walked-password' } }],
+        error: ['/users', { json: { username: 'walked', password: 'walked-password' } }],
+      },
+      'POST /token': {
+        ok: ['/token', { form: { username: 'walker', password: 'walker-password' } }],
+        error: ['/token', { form: { username: 'walker', password: 'wrong-password' } }],
+      },
+      'POST /predict': {
+        ok: ['/predict', { json: { features: [5.1, 3.5, 1.4, 0.2] }, token: user }],
+        error: ['/predict', { json: { features: [5.1] }, token: user }],
+      },
+      'GET /model-info': { ok: ['/model-info', { token: user }], error: ['/model-info'] },
+      'GET /openapi.json': { ok: ['/openapi.json'] },
+      'GET /docs': { ok: ['/docs'] },
+      'GET /docs/{asset}': { ok: ['/docs/swagger-ui.css'], error: ['/docs/nothing.js'] },
+      'POST /train': {
+        ok: ['/train', { json: { dataset: 'builtin:iris', seed: 1 }, token: admin }],
+        error: ['/train', { json: { dataset: 'builtin:iris' }, token: user }],
+      },
+      'GET /runs': { ok: ['/runs', { token: admin }], error: ['/runs?limit=0', { token: admin }] },
+      'GET /runs/{id}': { ok: ['', { token: admin }], error: ['/runs/no-such-run', { token: admin }] },
+      'GET /experiments': {
+        ok: ['/experiments', { token: admin }],
+        error: ['/experiments', { token: user }],
+      },
+      'GET /models': { ok: ['/models', { token: admin }], error: ['/models'] },
+      'GET /models/{name}/versions': {
+        ok: ['/models/iris/versions', { token: admin }],
+        error: ['/models/nope/versions', { token: admin }],
+      },
+      'POST /models/{name}/promote': {
+        ok: ['/models/iris/promote', { json: { version: other }, token: admin }],
+        error: ['/models/iris/promote', { json: { version: 99 }, token: admin }],
+      },
+      'POST /models/{name}/rollback': {
+        ok: ['/models/iris/rollback', { token: admin }],
+        error: ['/models/nope/rollback', { token: admin }],
+      },
+      'POST /models/{name}/aliases': {
+        ok: ['/models/iris/aliases', { json: { alias: 'shadow', version: 1 }, token: admin }],
+        error: ['/models/iris/aliases', { json: { alias: 'shadow', version: 99 }, token: admin }],
+      },
+      'POST /models/{name}/metadata': {
+        ok: ['/models/iris/metadata', { json: { description: 'walked' }, token: admin }],
+        error: ['/models/iris/metadata', { json: {}, token: admin }],
+      },
+    };
+    expect(Object.keys(calls).sort()).toEqual(ROUTES.map(routeKey).sort());
+
+    const checked = new Set<string>();
+    const check = (key: string, res: ApiResponse) => {
+      const requestId = res.headers.get('x-request-id');
+      expect(requestId).toBeTruthy();
+      if (!res.headers.get('content-type')?.startsWith('application/json')) return;
+      if (NOT_AN_ANSWER.has(key) && res.status < 400) {
+        expect(res.body.request_id).toBeUndefined();
+        return;
+      }
+      expect({ key, status: res.status, request_id: res.body.request_id }).toEqual({
+        key,
+        status: res.status,
+        request_id: requestId,
+      });
+      checked.add(key);
+    };
+    for (const route of ROUTES) {
+      const key = routeKey(route);
+      const { ok, error } = calls[key]!;
+      const good = await api.call(route.method, ok[0] || runPath, ok[1]);
+      expect({ key, status: good.status < 300 }).toEqual({ key, status: true });
+      check(key, good);
+      if (key === 'POST /train') runPath = good.headers.get('location')!;
+      if (!error) continue;
+      const bad = await api.call(route.method, error[0], error[1]);
+      expect({ key, status: bad.status >= 400 }).toEqual({ key, status: true });
+      check(key, bad);
+    }
+    // Errors the local server answers before any handler: unknown path, known path with another method.
+    check('GET /nowhere', await api.call('GET', '/nowhere'));
+    check('DELETE /predict', await api.call('DELETE', '/predict'));
+    // Every route answered with a request_id in a JSON body, except the docs page and the document.
+    expect([...checked].sort()).toEqual(
+      [
+        ...ROUTES.map(routeKey).filter((k) => k !== 'GET /docs' && !NOT_AN_ANSWER.has(k)),
+        'GET /nowhere',
+        'DELETE /predict',
+      ].sort(),
+    );
   });
 });
