@@ -16,7 +16,8 @@ import type { TrainingDeps } from './training/service.js';
 /**
  * The composition root: every service built from the environment, once per process and only
  * when first used (the auth function never loads the model cache, the predict function never
- * touches the users table).
+ * touches the users table). Each `lazy(...)` is marked pure so a function's bundle drops the
+ * services (and their dependencies) its handler never names.
  */
 export const settings = {
   get defaultModel() {
@@ -49,13 +50,15 @@ export function resetServices(): void {
   resetClients();
 }
 
-export const registryService = lazy(
+export const registryService = /* @__PURE__ */ lazy(
   () => new RegistryService(new RegistryStore(documentClient(), requireEnv('registryTable'))),
 );
-export const runStore = lazy(() => new RunStore(documentClient(), requireEnv('runsTable')));
-export const artifactStore = lazy(() => new ArtifactStore(s3Client(), requireEnv('artifactBucket')));
+export const runStore = /* @__PURE__ */ lazy(() => new RunStore(documentClient(), requireEnv('runsTable')));
+export const artifactStore = /* @__PURE__ */ lazy(
+  () => new ArtifactStore(s3Client(), requireEnv('artifactBucket')),
+);
 
-export const tokenService = lazy(
+export const tokenService = /* @__PURE__ */ lazy(
   () =>
     new TokenService(keyProviderFromEnv(), {
       issuer: optionalEnv('jwtIssuer') ?? 'mlops',
@@ -64,7 +67,7 @@ export const tokenService = lazy(
     }),
 );
 
-export const authService = lazy(
+export const authService = /* @__PURE__ */ lazy(
   () =>
     new AuthService(new UserStore(documentClient(), requireEnv('usersTable')), tokenService(), {
       allowSelfRegistration: booleanEnv('allowSelfRegistration', false),
@@ -75,7 +78,7 @@ export const authService = lazy(
     }),
 );
 
-export const predictionService = lazy(
+export const predictionService = /* @__PURE__ */ lazy(
   () =>
     new PredictionService(
       new ModelCache(registryService(), artifactStore(), {
@@ -85,7 +88,7 @@ export const predictionService = lazy(
     ),
 );
 
-export const trainingDeps = lazy(
+export const trainingDeps = /* @__PURE__ */ lazy(
   (): TrainingDeps => ({
     registry: registryService(),
     runs: runStore(),

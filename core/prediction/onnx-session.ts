@@ -11,8 +11,14 @@ import { encodeModel, TensorElemType } from '../../training/onnx/onnx-model.js';
  * Every graph we export takes `features` float32 [N, F] and returns `label` [N] and
  * `probabilities` float32 [N, C] in the order of the model's classes.
  */
-ort.env.wasm.numThreads = 1;
-ort.env.logLevel = 'error';
+let configured = false;
+/** At first use rather than at import, so a bundle that never predicts can drop this module. */
+function configureRuntime(): void {
+  if (configured) return;
+  configured = true;
+  ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
+}
 
 const WASM_FILE = 'ort-wasm-simd-threaded.wasm';
 
@@ -41,6 +47,7 @@ let prefetched: Promise<void> | undefined;
  */
 export function prefetchRuntime(): Promise<void> {
   prefetched ??= (async () => {
+    configureRuntime();
     const path = wasmPath();
     if (!path || ort.env.wasm.wasmBinary) return;
     const bytes = await readFile(path);
@@ -62,6 +69,7 @@ let runtimeReady: Promise<void> | undefined;
  */
 export function warmRuntime(): Promise<void> {
   runtimeReady ??= (async () => {
+    configureRuntime();
     await prefetchRuntime();
     const identity = encodeModel({
       name: 'warmup',
@@ -91,6 +99,7 @@ export class OnnxModel {
   ) {}
 
   static async load(bytes: Uint8Array, featureCount: number): Promise<OnnxModel> {
+    configureRuntime();
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
     for (const name of ['label', 'probabilities']) {
       if (!session.outputNames.includes(name)) throw new Error(`ONNX model has no "${name}" output`);
