@@ -8,6 +8,11 @@ import { OnnxModel, warmRuntime } from './onnx-session.js';
 
 export interface LoadedModel {
   readonly record: ModelVersion;
+  /**
+   * The aliases pointing at this version, from the registry read that resolved it: as fresh as
+   * the cache's refresh interval (GET /model-info answers with these, without a registry call).
+   */
+  readonly aliases: readonly string[];
   readonly onnx: OnnxModel;
   readonly loadedAt: number;
   /**
@@ -22,14 +27,18 @@ export interface LoadedModel {
   };
 }
 
-interface AliasEntry {
+/** One alias (e.g. `iris@production`) or pinned version (`iris#3`) and what it serves. */
+interface Entry {
   current?: LoadedModel;
   checkedAt: number;
   refreshing?: Promise<LoadedModel>;
 }
 
 export interface ModelCacheOptions {
-  /** How often an alias (e.g. production) is re-resolved against the registry. */
+  /**
+   * How often an alias (e.g. production) is re-resolved against the registry; pinned versions
+   * are re-read as often, for the aliases pointing at them.
+   */
   readonly refreshMs: number;
   readonly now?: () => number;
   readonly log?: (message: string, fields: Record<string, unknown>) => void;
@@ -49,10 +58,12 @@ const RELEASE_AFTER_MS = 30_000;
  * at most every `refreshMs`; a new version is loaded beside the old one and swapped in atomically,
  * so in-flight requests finish on the model they started with. If the new version fails to load
  * (missing artifact, bad digest, bad graph), the old one keeps serving and the failure is counted.
+ * Pinned versions are checked as often (their version cannot change, the aliases on it can).
  */
 export class ModelCache {
-  private readonly aliases = new Map<string, AliasEntry>();
-  private readonly pinned = new Map<string, Promise<LoadedModel>>();
+  private readonly aliases = new Map<string, Entry>();
+  /** Insertion order is eviction order: at most PINNED_LIMIT. */
+  private readonly pinned = new Map<string, Entry>();
   private readonly now: () => number;
   private readonly log: NonNullable<ModelCacheOptions['log']>;
 
@@ -66,18 +77,32 @@ export class ModelCache {
   }
 
   async get(name: string, selector: VersionSelector = {}): Promise<LoadedModel> {
-    if (selector.version !== undefined) return this.getPinned(name, selector.version);
-    const aliasKey = `${name}@${selector.alias ?? 'production'}`;
-    let entry = this.aliases.get(aliasKey);
+    const pinned = selector.version !== undefined;
+    const key = pinned ? `${name}#${selector.version}` : `${name}@${selector.alias ?? 'production'}`;
+    const entries = pinned ? this.pinned : this.aliases;
+    let entry = entries.get(key);
     if (!entry) {
       entry = { checkedAt: Number.NEGATIVE_INFINITY };
-      this.aliases.set(aliasKey, entry);
+      entries.set(key, entry);
+      if (pinned) this.evictPinned();
     }
     if (entry.current && this.now() - entry.checkedAt < this.options.refreshMs) return entry.current;
-    entry.refreshing ??= this.refresh(entry, name, selector).finally(() => {
+    entry.refreshing ??= this.startRefresh(entry, key, name, selector);
+    return entry.refreshing;
+  }
+
+  private startRefresh(entry: Entry, key: string, name: string, selector: VersionSelector) {
+    const refreshing = this.refresh(entry, name, selector);
+    // A pinned version that never loaded is forgotten, so the next request retries it and it
+    // holds no place among the PINNED_LIMIT.
+    if (selector.version !== undefined) {
+      refreshing.catch(() => {
+        if (!entry.current && this.pinned.get(key) === entry) this.pinned.delete(key);
+      });
+    }
+    return refreshing.finally(() => {
       entry.refreshing = undefined;
     });
-    return entry.refreshing;
   }
 
   /** Whether the last registry check answered (a failed one keeps the loaded model serving). */
@@ -88,11 +113,14 @@ export class ModelCache {
     return [...this.aliases.values()].flatMap((e) => (e.current ? [e.current] : []));
   }
 
-  private async refresh(entry: AliasEntry, name: string, selector: VersionSelector): Promise<LoadedModel> {
+  private async refresh(entry: Entry, name: string, selector: VersionSelector): Promise<LoadedModel> {
     let record: ModelVersion;
+    let aliases: readonly string[];
     try {
-      record = await this.registry.resolve(name, selector);
-      if ((selector.alias ?? 'production') === 'production') metrics.productionModel(record);
+      ({ record, aliases } = await this.registry.resolveWithAliases(name, selector));
+      if (selector.version === undefined && (selector.alias ?? 'production') === 'production') {
+        metrics.productionModel(record);
+      }
     } catch (error) {
       // Registry unreachable: keep serving what we have; a model that is gone from the registry is not.
       if (entry.current && !(error instanceof AppError)) {
@@ -105,10 +133,14 @@ export class ModelCache {
     const current = entry.current;
     if (current && current.record.version === record.version && current.record.sha256 === record.sha256) {
       entry.checkedAt = this.now();
-      return current;
+      // Same version, same session: only the aliases on it may have moved.
+      if (sameAliases(current.aliases, aliases)) return current;
+      const moved = { ...current, aliases };
+      entry.current = moved;
+      return moved;
     }
     try {
-      const loaded = await this.load(record);
+      const loaded = await this.load(record, aliases);
       entry.current = loaded;
       entry.checkedAt = this.now();
       if (current) setTimeout(() => void current.onnx.release().catch(() => {}), RELEASE_AFTER_MS).unref();
@@ -131,23 +163,19 @@ export class ModelCache {
     }
   }
 
-  private getPinned(name: string, version: number): Promise<LoadedModel> {
-    const key = `${name}#${version}`;
-    let loading = this.pinned.get(key);
-    if (!loading) {
-      loading = this.registry.resolve(name, { version }).then((record) => this.load(record));
-      loading.catch(() => this.pinned.delete(key));
-      this.pinned.set(key, loading);
-      if (this.pinned.size > PINNED_LIMIT) {
-        const [oldestKey, oldest] = this.pinned.entries().next().value!;
-        this.pinned.delete(oldestKey);
-        setTimeout(() => void oldest.then((m) => m.onnx.release()).catch(() => {}), RELEASE_AFTER_MS).unref();
-      }
-    }
-    return loading;
+  /** Drops the oldest pinned version past PINNED_LIMIT; its session is released after the grace period. */
+  private evictPinned(): void {
+    if (this.pinned.size <= PINNED_LIMIT) return;
+    const [oldestKey, oldest] = this.pinned.entries().next().value!;
+    this.pinned.delete(oldestKey);
+    setTimeout(() => {
+      void Promise.resolve(oldest.refreshing ?? oldest.current)
+        .then((model) => model?.onnx.release())
+        .catch(() => {});
+    }, RELEASE_AFTER_MS).unref();
   }
 
-  private async load(record: ModelVersion): Promise<LoadedModel> {
+  private async load(record: ModelVersion, aliases: readonly string[]): Promise<LoadedModel> {
     const started = performance.now();
     const since = (p: Promise<unknown>) => p.then(() => round(performance.now() - started));
     const fetching = this.artifacts.getVerified(record.artifactKey, record.sha256);
@@ -163,8 +191,11 @@ export class ModelCache {
     };
     metrics.modelLoad(record.name, record.version, true);
     this.log('model loaded', { model: record.name, version: record.version, ...timings });
-    return { record, onnx, loadedAt: this.now(), timings };
+    return { record, aliases, onnx, loadedAt: this.now(), timings };
   }
 }
+
+const sameAliases = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((alias, i) => alias === b[i]);
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -25,6 +25,14 @@ export function normaliseAlias(alias: string): string {
   return STAGE_ALIASES[lower] ?? lower;
 }
 
+/** The aliases of a model that point at one of its versions, sorted. */
+export function aliasesOf(model: RegisteredModel, version: number): string[] {
+  return Object.entries(model.aliases)
+    .filter(([, v]) => v === version)
+    .map(([alias]) => alias)
+    .sort();
+}
+
 const ALIAS = /^[a-z][a-z0-9_-]{0,31}$/;
 /** Alias writes are optimistic; under N racing writers one wins per round, so allow many rounds. */
 const MAX_RETRIES = 25;
@@ -43,6 +51,17 @@ export class RegistryService {
 
   /** Resolves a version number or alias (default: production) to a version record. */
   async resolve(name: string, selector: VersionSelector = {}): Promise<ModelVersion> {
+    return (await this.resolveWithAliases(name, selector)).record;
+  }
+
+  /**
+   * resolve(), plus the aliases that point at the resolved version, from the same read of the
+   * model item (what the model cache keeps for GET /model-info).
+   */
+  async resolveWithAliases(
+    name: string,
+    selector: VersionSelector = {},
+  ): Promise<{ record: ModelVersion; aliases: string[] }> {
     const model = await this.store.getModel(name);
     if (!model) {
       throw new AppError(
@@ -68,7 +87,7 @@ export class RegistryService {
     }
     const record = await this.store.getVersion(name, version);
     if (!record) throw new AppError('NOT_FOUND', `model "${name}" has no version ${version}`);
-    return record;
+    return { record, aliases: aliasesOf(model, version) };
   }
 
   /**

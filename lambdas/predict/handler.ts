@@ -7,7 +7,7 @@ import { ModelInfoQuery, PredictOneBody, predictManyBody } from '../../core/api/
 import { SERVICE } from '../../core/api/service-info.js';
 import { isAppError } from '../../core/errors.js';
 import type { VersionSelector } from '../../core/registry/service.js';
-import { predictionService, registryService, settings, tokenService } from '../../core/services.js';
+import { predictionService, settings, tokenService } from '../../core/services.js';
 import { requirePrincipal } from '../shared/auth.js';
 import { httpHandler, json, parseJson, validate } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
@@ -102,14 +102,11 @@ export const handler = httpHandler({
     const model = await predictionService().model(query.model, selectorOf(query));
     const record = model.record;
     ctx.modelVersion = record.version;
-    const registered = await registryService().store.getModel(record.name);
-    const aliases = Object.entries(registered?.aliases ?? {})
-      .filter(([, v]) => v === record.version)
-      .map(([alias]) => alias);
     return json(200, {
       name: record.name,
       version: record.version,
-      aliases,
+      // From the model cache's last registry read: no registry call of its own.
+      aliases: [...model.aliases],
       algorithm: record.algorithm,
       metrics: { ...record.metrics },
       params: { ...record.params },
