@@ -4,7 +4,9 @@ import type { RouteContractMap } from './contract.js';
 
 /**
  * Admin routes' request and response schemas: lambdas/admin validates with these objects and
- * the OpenAPI generator documents them (see RouteContract in ./contract.ts).
+ * the OpenAPI generator documents them (see RouteContract in ./contract.ts). Like the rest of
+ * the HTTP API (and MLflow's REST API), names are snake_case; the core records they carry are
+ * camelCase and are mapped at the boundary, in ./admin-bodies.ts.
  */
 export const ModelName = z
   .string()
@@ -14,15 +16,14 @@ export const AliasName = z
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a letter, then up to 31 letters, digits, "_" or "-"');
 const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
 
-/** What a training run needs; the train function's event is this plus the run id. */
-export const TrainBody = z.strictObject({
+/** What a training run is given, in both spellings below: the fields named in one word. */
+const trainFields = {
   dataset: z
     .string()
     .regex(/^(builtin:[a-z_]+|s3:\/\/[^/]+\/.+)$/, 'must be builtin:<name> or s3://bucket/key')
     .meta({ description: 'builtin:iris|wine|breast_cancer, or an s3:// URL the train function can read' }),
   target: z.string().min(1).optional().meta({ description: 'label column; built-in datasets have one' }),
   features: z.array(z.string().min(1)).min(1).optional(),
-  modelName: ModelName.optional(),
   algorithm: z.enum(['logreg', 'tree', 'forest', 'gbt', 'auto']).optional(),
   trials: z.number().int().min(1).max(500).optional(),
   search: z
@@ -32,7 +33,6 @@ export const TrainBody = z.strictObject({
   metric: z.enum(RANK_METRICS).optional(),
   cv: z.number().int().min(2).max(20).optional(),
   seed: z.number().int().nonnegative().optional(),
-  testSize: z.number().gt(0).lt(1).optional(),
   params: z.record(z.string(), ParamValue).optional(),
   experiment: ModelName.optional(),
   description: z.string().max(1000).optional(),
@@ -44,12 +44,26 @@ export const TrainBody = z.strictObject({
       margin: z.number().min(0).optional(),
     })
     .optional(),
+};
+const TestSize = z.number().gt(0).lt(1);
+
+/** `POST /train`. */
+export const TrainBody = z.strictObject({
+  ...trainFields,
+  model_name: ModelName.optional(),
+  test_size: TestSize.optional(),
 });
 export type TrainBody = z.infer<typeof TrainBody>;
 
-/** The train function's payload (EventBridge Scheduler, the admin API, or the CLI). */
-export const TrainEvent = TrainBody.extend({
+/**
+ * The train function's payload (EventBridge Scheduler, the admin API's launcher, or the CLI):
+ * a Lambda event rather than part of the HTTP API, so camelCase like the code that builds it.
+ */
+export const TrainEvent = z.strictObject({
+  ...trainFields,
   dataset: z.string().min(1).optional(),
+  modelName: ModelName.optional(),
+  testSize: TestSize.optional(),
   runId: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)
@@ -58,9 +72,9 @@ export const TrainEvent = TrainBody.extend({
 export type TrainEvent = z.infer<typeof TrainEvent>;
 
 export const TrainAccepted = z.object({
-  runId: z.string(),
+  run_id: z.string(),
   status: z.literal('RUNNING'),
-  modelName: z.string(),
+  model_name: z.string(),
   links: z.object({ run: z.string() }),
   request_id: z.string(),
 });
@@ -76,26 +90,28 @@ const DatasetInfo = z.object({
 });
 
 export const RunOut = z.object({
-  runId: z.string(),
+  run_id: z.string(),
   experiment: z.string(),
   status: z.enum(['RUNNING', 'FINISHED', 'FAILED']),
-  startedAt: z.string(),
-  endedAt: z.string().optional(),
-  durationMs: z.number().optional(),
-  parentRunId: z.string().optional(),
-  modelName: z.string().optional(),
+  started_at: z.string(),
+  ended_at: z.string().optional(),
+  duration_ms: z.number().optional(),
+  parent_run_id: z.string().optional().meta({ description: 'set on the trials of a search' }),
+  model_name: z.string().optional(),
   algorithm: z.string().optional(),
   params: Params,
   metrics: Metrics,
-  rankMetric: z.string().optional(),
+  rank_metric: z.string().optional(),
   dataset: DatasetInfo.optional(),
-  artifacts: z.record(z.string(), z.string()),
-  codeVersion: z.string(),
+  artifacts: z.record(z.string(), z.string()).meta({
+    description: 'artifact (model, card, confusion_matrix, baseline) → its key in the artifact bucket',
+  }),
+  code_version: z.string(),
   error: z.string().optional(),
-  modelVersion: z.number().int().optional(),
+  model_version: z.number().int().optional(),
   alias: z.string().optional(),
   trials: z.number().int().optional(),
-  bestTrialRunId: z.string().optional(),
+  best_trial_run_id: z.string().optional(),
 });
 
 export const RunsQuery = z.strictObject({
@@ -109,21 +125,24 @@ export const RunDetail = z.object({
   request_id: z.string(),
 });
 
-export const ExperimentList = z.object({
-  experiments: z.array(
-    z.object({ name: z.string(), createdAt: z.string(), lastRunAt: z.string(), runCount: z.number().int() }),
-  ),
-  request_id: z.string(),
+export const ExperimentOut = z.object({
+  name: z.string(),
+  created_at: z.string(),
+  last_run_at: z.string(),
+  run_count: z.number().int(),
 });
+export const ExperimentList = z.object({ experiments: z.array(ExperimentOut), request_id: z.string() });
 
 export const ModelOut = z.object({
   name: z.string(),
-  latestVersion: z.number().int(),
-  aliases: z.record(z.string(), z.number().int()),
-  productionHistory: z.array(z.number().int()),
+  latest_version: z.number().int(),
+  aliases: z.record(z.string(), z.number().int()).meta({ description: 'alias → version' }),
+  production_history: z
+    .array(z.number().int())
+    .meta({ description: 'earlier production versions, most recent last (what rollback returns to)' }),
   revision: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
   description: z.string().optional(),
   tags: z.record(z.string(), z.string()).optional(),
 });
@@ -134,18 +153,18 @@ export const VersionOut = z.object({
   name: z.string(),
   version: z.number().int(),
   aliases: z.array(z.string()),
-  runId: z.string(),
-  artifactKey: z.string(),
+  run_id: z.string(),
+  artifact_key: z.string(),
   sha256: z.string(),
   algorithm: z.string(),
   metrics: Metrics,
   params: Params,
-  featureNames: z.array(z.string()),
+  feature_names: z.array(z.string()),
   classes: z.array(z.string()),
   dataset: z.object({ source: z.string(), fingerprint: z.string(), rows: z.number().int() }),
-  codeVersion: z.string(),
-  trainedAt: z.string(),
-  createdAt: z.string(),
+  code_version: z.string(),
+  trained_at: z.string(),
+  created_at: z.string(),
   description: z.string().optional(),
   tags: z.record(z.string(), z.string()).optional(),
 });
@@ -187,7 +206,7 @@ const notFound = 'Unknown model or version';
 export const ADMIN_ROUTE_SCHEMAS: RouteContractMap = {
   'POST /train': {
     body: TrainBody,
-    example: { dataset: 'builtin:wine', modelName: 'wine', trials: 10, seed: 7 },
+    example: { dataset: 'builtin:wine', model_name: 'wine', trials: 10, seed: 7, test_size: 0.25 },
     responses: { 202: { description: 'Training started; poll the run', schema: TrainAccepted } },
   },
   'GET /runs': {

@@ -1,19 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import { experimentBody, modelBody, runBody, trainEvent, versionBody } from '../../core/api/admin-bodies.js';
 import {
   AliasBody,
+  type ExperimentList,
   MetadataBody,
+  type ModelAnswer,
+  type ModelList,
   ModelPath,
   PromoteBody,
+  type RunDetail,
+  type RunList,
   RunPath,
   RunsQuery,
+  type TrainAccepted,
   TrainBody,
+  type VersionList,
   VersionsQuery,
 } from '../../core/api/admin-schemas.js';
-import type { ModelVersion, RegisteredModel } from '../../core/registry/types.js';
+import type { RegisteredModel } from '../../core/registry/types.js';
 import { registryService, runStore, settings } from '../../core/services.js';
 import { requirePrincipal } from '../shared/auth.js';
-import { type HttpEvent, httpHandler, json, parseJson, type RouteHandler, validate } from '../shared/http.js';
+import {
+  type HttpEvent,
+  httpHandler,
+  json,
+  parseJson,
+  type ResponseBody,
+  type RouteHandler,
+  validate,
+} from '../shared/http.js';
 import { trainingLauncher } from './launcher.js';
 
 /** Every admin route needs an admin token; the check wraps each one so none can forget it. */
@@ -29,18 +45,15 @@ const path = <T extends z.ZodType>(schema: T, event: HttpEvent): z.infer<T> =>
 const query = <T extends z.ZodType>(schema: T, event: HttpEvent): z.infer<T> =>
   validate(schema, event.queryStringParameters ?? {}, 'query');
 
-function withAliases(model: RegisteredModel, version: ModelVersion) {
-  const aliases = Object.entries(model.aliases)
-    .filter(([, v]) => v === version.version)
-    .map(([alias]) => alias)
-    .sort();
-  return { ...version, aliases };
-}
+/** The answer of every route that changes a model: the model, as it is now. */
+const modelAnswer = (model: RegisteredModel) =>
+  json(200, { model: modelBody(model) } satisfies ResponseBody<typeof ModelAnswer>);
 
+/** Bodies are snake_case (core/api/admin-schemas.ts); records are mapped in core/api/admin-bodies.ts. */
 export const handler = httpHandler({
   'POST /train': admin(async (event) => {
     const body = validate(TrainBody, parseJson(event), 'training request');
-    const modelName = body.modelName ?? settings.defaultModel;
+    const modelName = body.model_name ?? settings.defaultModel;
     const runId = randomUUID();
     // The run exists (RUNNING) before the 202, so GET /runs/{id} works at once; the worker claims it.
     await runStore().start({
@@ -49,15 +62,20 @@ export const handler = httpHandler({
       modelName,
       startedAt: new Date().toISOString(),
       ...(body.algorithm && body.algorithm !== 'auto' && !body.trials ? { algorithm: body.algorithm } : {}),
-      params: { ...(body.params ?? {}), seed: body.seed ?? 42, test_size: body.testSize ?? 0.2 },
+      params: { ...(body.params ?? {}), seed: body.seed ?? 42, test_size: body.test_size ?? 0.2 },
       rankMetric: body.metric ?? 'accuracy',
       codeVersion: settings.codeVersion,
       ...(body.trials && body.trials > 1 ? { trials: body.trials } : {}),
     });
-    await trainingLauncher().launch({ ...body, modelName, runId });
+    await trainingLauncher().launch(trainEvent(body, { runId, modelName }));
     return json(
       202,
-      { runId, status: 'RUNNING', modelName, links: { run: `/runs/${runId}` } },
+      {
+        run_id: runId,
+        status: 'RUNNING',
+        model_name: modelName,
+        links: { run: `/runs/${runId}` },
+      } satisfies ResponseBody<typeof TrainAccepted>,
       { location: `/runs/${runId}` },
     );
   }),
@@ -66,19 +84,28 @@ export const handler = httpHandler({
     const q = query(RunsQuery, event);
     const experiment = q.experiment ?? (await runStore().latestExperiment()) ?? settings.defaultModel;
     const runs = await runStore().listByExperiment(experiment, q.limit ?? 50);
-    return json(200, { experiment, runs });
+    return json(200, { experiment, runs: runs.map(runBody) } satisfies ResponseBody<typeof RunList>);
   }),
 
   'GET /runs/{id}': admin(async (event) => {
     const { id } = path(RunPath, event);
     const run = await runStore().require(id);
     const trials = run.trials ? await runStore().listTrials(run.runId) : undefined;
-    return json(200, { run, ...(trials ? { trials } : {}) });
+    return json(200, {
+      run: runBody(run),
+      ...(trials ? { trials: trials.map(runBody) } : {}),
+    } satisfies ResponseBody<typeof RunDetail>);
   }),
 
-  'GET /experiments': admin(async () => json(200, { experiments: await runStore().listExperiments() })),
+  'GET /experiments': admin(async () => {
+    const experiments = (await runStore().listExperiments()).map(experimentBody);
+    return json(200, { experiments } satisfies ResponseBody<typeof ExperimentList>);
+  }),
 
-  'GET /models': admin(async () => json(200, { models: await registryService().listModels() })),
+  'GET /models': admin(async () => {
+    const models = await registryService().listModels();
+    return json(200, { models: models.map(modelBody) } satisfies ResponseBody<typeof ModelList>);
+  }),
 
   'GET /models/{name}/versions': admin(async (event) => {
     const { name } = path(ModelPath, event);
@@ -86,32 +113,30 @@ export const handler = httpHandler({
     const model = await registryService().requireModel(name);
     const versions = await registryService().listVersions(name, q.limit ?? 100);
     return json(200, {
-      model,
-      versions: versions.map((v) => withAliases(model, v)),
-    });
+      model: modelBody(model),
+      versions: versions.map((v) => versionBody(model, v)),
+    } satisfies ResponseBody<typeof VersionList>);
   }),
 
   'POST /models/{name}/promote': admin(async (event) => {
     const { name } = path(ModelPath, event);
     const body = validate(PromoteBody, parseJson(event));
-    const model = await registryService().promote(name, body.version);
-    return json(200, { model });
+    return modelAnswer(await registryService().promote(name, body.version));
   }),
 
   'POST /models/{name}/rollback': admin(async (event) => {
     const { name } = path(ModelPath, event);
-    const model = await registryService().rollback(name);
-    return json(200, { model });
+    return modelAnswer(await registryService().rollback(name));
   }),
 
   'POST /models/{name}/aliases': admin(async (event) => {
     const { name } = path(ModelPath, event);
     const body = validate(AliasBody, parseJson(event));
-    const model =
+    return modelAnswer(
       body.version === undefined
         ? await registryService().removeAlias(name, body.alias)
-        : await registryService().setAlias(name, body.alias, body.version);
-    return json(200, { model });
+        : await registryService().setAlias(name, body.alias, body.version),
+    );
   }),
 
   'POST /models/{name}/metadata': admin(async (event) => {
@@ -123,7 +148,6 @@ export const handler = httpHandler({
       ...(body.description !== undefined ? { description: body.description } : {}),
       ...(body.tags ? { tags: body.tags } : {}),
     });
-    const model = await registryService().requireModel(name);
-    return json(200, { model });
+    return modelAnswer(await registryService().requireModel(name));
   }),
 });

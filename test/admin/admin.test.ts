@@ -1,9 +1,11 @@
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { z } from 'zod';
+import { ExperimentList, ModelList, RunDetail, RunList, VersionList } from '../../core/api/admin-schemas.js';
 import { ENV } from '../../core/config/env.js';
 import { tokenService } from '../../core/services.js';
 import { LambdaTrainingLauncher } from '../../core/training/launcher.js';
 import { handler as trainHandler } from '../../lambdas/train/handler.js';
-import { type LocalApi, startLocalApi } from '../helpers/local-api.js';
+import { type ApiResponse, type LocalApi, startLocalApi } from '../helpers/local-api.js';
 
 let api: LocalApi;
 let admin: string;
@@ -60,15 +62,23 @@ describe('admin API', () => {
   it('POST /train answers 202 with a run id at once; the run trains in the background and registers', async () => {
     const res = await api.call('POST', '/train', {
       token: admin,
-      json: { dataset: 'builtin:iris', modelName: 'iris', seed: 1 },
+      json: { dataset: 'builtin:iris', model_name: 'iris', seed: 1 },
     });
     expect(res.status).toBe(202);
-    expect(res.headers.get('location')).toBe(`/runs/${res.body.runId}`);
-    const done = await waitForRun(res.body.runId);
+    expect(res.body).toEqual({
+      run_id: expect.any(String),
+      status: 'RUNNING',
+      model_name: 'iris',
+      links: { run: `/runs/${res.body.run_id}` },
+      request_id: res.headers.get('x-request-id'),
+    });
+    expect(res.headers.get('location')).toBe(`/runs/${res.body.run_id}`);
+    const done = await waitForRun(res.body.run_id);
     expect(done.run).toMatchObject({
+      run_id: res.body.run_id,
       status: 'FINISHED',
-      modelName: 'iris',
-      modelVersion: 1,
+      model_name: 'iris',
+      model_version: 1,
       alias: 'production',
     });
     expect(done.run.metrics.accuracy).toBeGreaterThan(0.9);
@@ -76,37 +86,46 @@ describe('admin API', () => {
     const retry = await trainHandler({
       dataset: 'builtin:iris',
       modelName: 'iris',
-      runId: res.body.runId,
+      runId: res.body.run_id,
     } as unknown);
     expect(retry).toMatchObject({
-      runId: res.body.runId,
+      runId: res.body.run_id,
       status: 'FAILED',
       error: expect.stringMatching(/not waiting/),
     });
-    const after = await api.call('GET', `/runs/${res.body.runId}`, { token: admin });
+    const after = await api.call('GET', `/runs/${res.body.run_id}`, { token: admin });
     expect(after.body.run).toEqual(done.run);
   });
 
   it('a search run lists its trials; each is a finished child run', async () => {
     const res = await api.call('POST', '/train', {
       token: admin,
-      json: { dataset: 'builtin:iris', modelName: 'iris', trials: 4, seed: 2, metric: 'macro_f1' },
+      json: {
+        dataset: 'builtin:iris',
+        model_name: 'iris',
+        trials: 4,
+        seed: 2,
+        metric: 'macro_f1',
+        test_size: 0.3,
+      },
     });
     expect(res.status).toBe(202);
-    const done = await waitForRun(res.body.runId);
-    expect(done.run.status).toBe('FINISHED');
+    const done = await waitForRun(res.body.run_id);
+    expect(done.run).toMatchObject({ status: 'FINISHED', rank_metric: 'macro_f1', trials: 4 });
+    expect(done.run.params.test_size).toBe(0.3);
     expect(done.trials).toHaveLength(4);
-    for (const trial of done.trials) expect(trial.parentRunId).toBe(res.body.runId);
-    expect(done.run.modelVersion).toBe(2);
+    for (const trial of done.trials) expect(trial.parent_run_id).toBe(res.body.run_id);
+    expect(done.trials.map((t: { run_id: string }) => t.run_id)).toContain(done.run.best_trial_run_id);
+    expect(done.run.model_version).toBe(2);
   });
 
   it('a dataset that cannot be read fails the run, with the reason on it', async () => {
     const res = await api.call('POST', '/train', {
       token: admin,
-      json: { dataset: 's3://mlops-artifacts/datasets/missing.csv', target: 'y', modelName: 'ghost' },
+      json: { dataset: 's3://mlops-artifacts/datasets/missing.csv', target: 'y', model_name: 'ghost' },
     });
     expect(res.status).toBe(202);
-    const done = await waitForRun(res.body.runId);
+    const done = await waitForRun(res.body.run_id);
     expect(done.run.status).toBe('FAILED');
     expect(done.run.error).toMatch(/does not exist/);
   });
@@ -115,7 +134,7 @@ describe('admin API', () => {
     const runs = await api.call('GET', '/runs?experiment=iris&limit=10', { token: admin });
     expect(runs.status).toBe(200);
     expect(runs.body.runs).toHaveLength(2);
-    expect(runs.body.runs[0].startedAt >= runs.body.runs[1].startedAt).toBe(true);
+    expect(runs.body.runs[0].started_at >= runs.body.runs[1].started_at).toBe(true);
     const experiments = await api.call('GET', '/experiments', { token: admin });
     expect(experiments.body.experiments.map((e: { name: string }) => e.name)).toEqual(
       expect.arrayContaining(['iris', 'ghost']),
@@ -174,7 +193,72 @@ describe('admin API', () => {
     expect(meta.body.model).toMatchObject({ description: 'the flowers', tags: { owner: 'ds' } });
     expect((await api.call('POST', '/models/iris/metadata', { token: admin, json: {} })).status).toBe(422);
   });
+
+  it('answers in snake_case all the way down, as its schemas say, and refuses camelCase fields', async () => {
+    const runs = await api.call('GET', '/runs?experiment=iris', { token: admin });
+    const search = await api.call('GET', `/runs/${runs.body.runs[0].run_id}`, { token: admin });
+    const answers: [z.ZodType, ApiResponse][] = [
+      [RunList, runs],
+      [RunDetail, search],
+      [ExperimentList, await api.call('GET', '/experiments', { token: admin })],
+      [ModelList, await api.call('GET', '/models', { token: admin })],
+      [VersionList, await api.call('GET', '/models/iris/versions', { token: admin })],
+    ];
+    expect(search.body.trials.length).toBeGreaterThan(0);
+    for (const [schema, res] of answers) {
+      expect(res.status).toBe(200);
+      const parsed = schema.safeParse(res.body);
+      expect(parsed.error?.issues ?? []).toEqual([]);
+      expect(notSnakeCase(res.body)).toEqual([]);
+    }
+    // Core records' fields reach the answers under their snake_case names.
+    expect(search.body.run).toMatchObject({
+      started_at: expect.any(String),
+      ended_at: expect.any(String),
+      duration_ms: expect.any(Number),
+      code_version: expect.any(String),
+      dataset: { source: 'builtin:iris', fingerprint: expect.any(String), rows: 150 },
+    });
+    const version = answers[4]![1].body.versions[0];
+    expect(version).toMatchObject({
+      run_id: expect.any(String),
+      artifact_key: expect.stringMatching(/model\.onnx$/),
+      feature_names: expect.arrayContaining(['sepal length (cm)']),
+      trained_at: expect.any(String),
+      created_at: expect.any(String),
+    });
+    expect(answers[3]![1].body.models[0]).toMatchObject({
+      latest_version: 2,
+      production_history: expect.any(Array),
+    });
+    expect(Object.keys(search.body.run.artifacts).sort()).toEqual([
+      'baseline',
+      'card',
+      'confusion_matrix',
+      'model',
+    ]);
+
+    const camel = await api.call('POST', '/train', {
+      token: admin,
+      json: { dataset: 'builtin:iris', modelName: 'iris' },
+    });
+    expect(camel.status).toBe(422);
+    expect(camel.body.error.message).toContain('modelName');
+  });
 });
+
+/**
+ * Object keys that are not snake_case, by path. The keys of data maps (hyperparameters, metric
+ * and tag names, aliases) are the caller's or the algorithm's names, not the API's, and are skipped.
+ */
+function notSnakeCase(value: unknown, path = '$'): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => notSnakeCase(v, `${path}[${i}]`));
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, v]) => [
+    ...(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(key) ? [] : [`${path}.${key}`]),
+    ...(['params', 'metrics', 'tags', 'aliases'].includes(key) ? [] : notSnakeCase(v, `${path}.${key}`)),
+  ]);
+}
 
 describe('LambdaTrainingLauncher', () => {
   it('invokes the train function asynchronously with the run id in the payload', async () => {

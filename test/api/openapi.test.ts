@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { routeContracts } from '../../core/api/contracts.js';
 import { openApiDocument, routesWithoutContract } from '../../core/api/openapi.js';
 import { ROUTES, routeKey } from '../../core/api/routes.js';
@@ -83,6 +83,81 @@ describe('route contracts', () => {
     const body = JSON.stringify(predict['requestBody']);
     expect(body).toContain('"maxItems":1000');
     expect(body).toContain('"additionalProperties":false');
+  });
+});
+
+/** snake_case: lower-case words joined by single underscores (`run_id`, `sha256`, `links`). */
+const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+
+/**
+ * Every property name of every schema in the document (request bodies, responses, shared
+ * components) and every query and path parameter, with where it was found. Examples are data
+ * and are skipped; map keys (`additionalProperties`) are data too and have no names here.
+ */
+function namesIn(doc: unknown): { name: string; at: string }[] {
+  const found: { name: string; at: string }[] = [];
+  const walk = (node: unknown, at: string): void => {
+    if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) walk(item, `${at}[${i}]`);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const object = node as Record<string, unknown>;
+    if (typeof object['in'] === 'string' && typeof object['name'] === 'string') {
+      found.push({ name: object['name'], at: `${at} (${object['in']} parameter)` });
+    }
+    const properties = object['properties'];
+    if (typeof properties === 'object' && properties !== null && !Array.isArray(properties)) {
+      for (const name of Object.keys(properties)) found.push({ name, at: `${at}.properties` });
+    }
+    for (const [key, value] of Object.entries(object)) {
+      if (key === 'example' || key === 'examples') continue;
+      walk(value, `${at}.${key}`);
+    }
+  };
+  walk(doc, '$');
+  return found;
+}
+
+describe('naming', () => {
+  test('every property and parameter name in the OpenAPI document is snake_case, like MLflow', () => {
+    const doc = openApiDocument({ version: 't', maxBatchRows: 1000 }) as {
+      paths: unknown;
+      components: { schemas: unknown };
+    };
+    const names = namesIn({ paths: doc.paths, schemas: doc.components.schemas });
+    // Not vacuous: request and response bodies of every kind of route are in there.
+    expect(names.map((n) => n.name)).toEqual(
+      expect.arrayContaining([
+        'request_id',
+        'run_id',
+        'model_name',
+        'latest_version',
+        'feature_names',
+        'limit',
+      ]),
+    );
+    expect(names.filter((n) => !SNAKE_CASE.test(n.name))).toEqual([]);
+  });
+
+  test('the walk finds a camelCase name at any depth, in a body, an answer or a parameter', () => {
+    const deep = z.object({ outer: z.array(z.object({ innerName: z.string() })) });
+    const doc = openApiDocument({
+      version: 't',
+      maxBatchRows: 10,
+      contracts: {
+        ...contracts,
+        'POST /train': { body: z.strictObject({ modelName: z.string() }), example: {}, responses: {} },
+        'GET /runs': {
+          query: z.object({ pageSize: z.string() }),
+          responses: { 200: { description: 'x', schema: deep } },
+        },
+      },
+    });
+    const bad = namesIn(doc)
+      .map((n) => n.name)
+      .filter((name) => !SNAKE_CASE.test(name));
+    expect(bad.sort()).toEqual(['innerName', 'modelName', 'pageSize']);
   });
 });
 
