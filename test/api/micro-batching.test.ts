@@ -51,13 +51,14 @@ test('requests that arrive in separate callbacks of one event-loop turn share on
   const loaded = await service.model();
   const score = jest.spyOn(loaded.onnx, 'score');
   try {
-    // Eight timers due together fire in one timers phase, like sockets read in one poll phase.
+    // Eight callbacks queued together run in one check phase, like sockets read in one poll phase
+    // (timers would not do: on a loaded machine some fall due one loop iteration later).
     const rows = [SETOSA, VIRGINICA, VERSICOLOR, SETOSA, VIRGINICA, VERSICOLOR, SETOSA, VIRGINICA];
     const results = await Promise.all(
       rows.map(
         (row) =>
           new Promise<Awaited<ReturnType<typeof service.predict>>>((resolve, reject) => {
-            setTimeout(() => service.predict({ rows: [row], single: true }).then(resolve, reject), 0);
+            setImmediate(() => service.predict({ rows: [row], single: true }).then(resolve, reject));
           }),
       ),
     );
