@@ -1,8 +1,8 @@
-import type { z } from 'zod';
 import { aliasesOf } from '../registry/service.js';
 import type { ModelVersion, RegisteredModel } from '../registry/types.js';
 import type { Experiment, Run } from '../tracking/store.js';
 import type { ExperimentOut, ModelOut, RunOut, TrainBody, TrainEvent, VersionOut } from './admin-schemas.js';
+import type * as z from './zod.js';
 
 /**
  * The admin API's boundary, in one place: core records (camelCase, as stored and used inside)

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { RANK_METRICS } from '../registry/policy.js';
 import type { RouteContractMap } from './contract.js';
+import * as z from './zod.js';
 
 /**
  * Admin routes' request and response schemas: lambdas/admin validates with these objects and
@@ -10,48 +10,51 @@ import type { RouteContractMap } from './contract.js';
  */
 export const ModelName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1–64 letters, digits, ".", "_" or "-"');
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1–64 letters, digits, ".", "_" or "-"'));
 export const AliasName = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a letter, then up to 31 letters, digits, "_" or "-"');
+  .check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a letter, then up to 31 letters, digits, "_" or "-"'));
 const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
 
 /** What a training run is given, in both spellings below: the fields named in one word. */
 const trainFields = {
   dataset: z
     .string()
-    .regex(/^(builtin:[a-z_]+|s3:\/\/[^/]+\/.+)$/, 'must be builtin:<name> or s3://bucket/key')
-    .meta({ description: 'builtin:iris|wine|breast_cancer, or an s3:// URL the train function can read' }),
-  target: z.string().min(1).optional().meta({ description: 'label column; built-in datasets have one' }),
-  features: z.array(z.string().min(1)).min(1).optional(),
-  algorithm: z.enum(['logreg', 'tree', 'forest', 'gbt', 'auto']).optional(),
-  trials: z.number().int().min(1).max(500).optional(),
+    .check(
+      z.regex(/^(builtin:[a-z_]+|s3:\/\/[^/]+\/.+)$/, 'must be builtin:<name> or s3://bucket/key'),
+      z.meta({ description: 'builtin:iris|wine|breast_cancer, or an s3:// URL the train function can read' }),
+    ),
+  target: z
+    .optional(z.string().check(z.minLength(1)))
+    .check(z.meta({ description: 'label column; built-in datasets have one' })),
+  features: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  algorithm: z.optional(z.enum(['logreg', 'tree', 'forest', 'gbt', 'auto'])),
+  trials: z.optional(z.int().check(z.gte(1), z.lte(500))),
   search: z
-    .enum(['random', 'grid'])
-    .optional()
-    .meta({ description: 'how trials are drawn (default random)' }),
-  metric: z.enum(RANK_METRICS).optional(),
-  cv: z.number().int().min(2).max(20).optional(),
-  seed: z.number().int().nonnegative().optional(),
-  params: z.record(z.string(), ParamValue).optional(),
-  experiment: ModelName.optional(),
-  description: z.string().max(1000).optional(),
-  tags: z.record(z.string().max(128), z.string().max(256)).optional(),
-  promotion: z
-    .strictObject({
-      metric: z.enum(RANK_METRICS).optional(),
-      minimum: z.number().optional(),
-      margin: z.number().min(0).optional(),
-    })
-    .optional(),
+    .optional(z.enum(['random', 'grid']))
+    .check(z.meta({ description: 'how trials are drawn (default random)' })),
+  metric: z.optional(z.enum(RANK_METRICS)),
+  cv: z.optional(z.int().check(z.gte(2), z.lte(20))),
+  seed: z.optional(z.int().check(z.nonnegative())),
+  params: z.optional(z.record(z.string(), ParamValue)),
+  experiment: z.optional(ModelName),
+  description: z.optional(z.string().check(z.maxLength(1000))),
+  tags: z.optional(z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(256)))),
+  promotion: z.optional(
+    z.strictObject({
+      metric: z.optional(z.enum(RANK_METRICS)),
+      minimum: z.optional(z.number()),
+      margin: z.optional(z.number().check(z.gte(0))),
+    }),
+  ),
 };
-const TestSize = z.number().gt(0).lt(1);
+const TestSize = z.number().check(z.gt(0), z.lt(1));
 
 /** `POST /train`. */
 export const TrainBody = z.strictObject({
   ...trainFields,
-  model_name: ModelName.optional(),
-  test_size: TestSize.optional(),
+  model_name: z.optional(ModelName),
+  test_size: z.optional(TestSize),
 });
 export type TrainBody = z.infer<typeof TrainBody>;
 
@@ -61,13 +64,10 @@ export type TrainBody = z.infer<typeof TrainBody>;
  */
 export const TrainEvent = z.strictObject({
   ...trainFields,
-  dataset: z.string().min(1).optional(),
-  modelName: ModelName.optional(),
-  testSize: TestSize.optional(),
-  runId: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/)
-    .optional(),
+  dataset: z.optional(z.string().check(z.minLength(1))),
+  modelName: z.optional(ModelName),
+  testSize: z.optional(TestSize),
+  runId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/))),
 });
 export type TrainEvent = z.infer<typeof TrainEvent>;
 
@@ -84,9 +84,9 @@ const Params = z.record(z.string(), ParamValue);
 const DatasetInfo = z.object({
   source: z.string(),
   fingerprint: z.string(),
-  rows: z.number().int(),
-  target: z.string().optional(),
-  features: z.array(z.string()).optional(),
+  rows: z.int(),
+  target: z.optional(z.string()),
+  features: z.optional(z.array(z.string())),
 });
 
 export const RunOut = z.object({
@@ -94,34 +94,38 @@ export const RunOut = z.object({
   experiment: z.string(),
   status: z.enum(['RUNNING', 'FINISHED', 'FAILED']),
   started_at: z.string(),
-  ended_at: z.string().optional(),
-  duration_ms: z.number().optional(),
-  parent_run_id: z.string().optional().meta({ description: 'set on the trials of a search' }),
-  model_name: z.string().optional(),
-  algorithm: z.string().optional(),
+  ended_at: z.optional(z.string()),
+  duration_ms: z.optional(z.number()),
+  parent_run_id: z.optional(z.string()).check(z.meta({ description: 'set on the trials of a search' })),
+  model_name: z.optional(z.string()),
+  algorithm: z.optional(z.string()),
   params: Params,
   metrics: Metrics,
-  rank_metric: z.string().optional(),
-  dataset: DatasetInfo.optional(),
-  artifacts: z.record(z.string(), z.string()).meta({
-    description: 'artifact (model, card, confusion_matrix, baseline) → its key in the artifact bucket',
-  }),
+  rank_metric: z.optional(z.string()),
+  dataset: z.optional(DatasetInfo),
+  artifacts: z.record(z.string(), z.string()).check(
+    z.meta({
+      description: 'artifact (model, card, confusion_matrix, baseline) → its key in the artifact bucket',
+    }),
+  ),
   code_version: z.string(),
-  error: z.string().optional(),
-  model_version: z.number().int().optional(),
-  alias: z.string().optional(),
-  trials: z.number().int().optional(),
-  best_trial_run_id: z.string().optional(),
+  error: z.optional(z.string()),
+  model_version: z.optional(z.int()),
+  alias: z.optional(z.string()),
+  trials: z.optional(z.int()),
+  best_trial_run_id: z.optional(z.string()),
 });
 
 export const RunsQuery = z.strictObject({
-  experiment: ModelName.optional().meta({ description: 'default: the most recently active experiment' }),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
+  experiment: z
+    .optional(ModelName)
+    .check(z.meta({ description: 'default: the most recently active experiment' })),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(200))),
 });
 export const RunList = z.object({ experiment: z.string(), runs: z.array(RunOut), request_id: z.string() });
 export const RunDetail = z.object({
   run: RunOut,
-  trials: z.array(RunOut).optional().meta({ description: 'child runs of a hyperparameter search' }),
+  trials: z.optional(z.array(RunOut)).check(z.meta({ description: 'child runs of a hyperparameter search' })),
   request_id: z.string(),
 });
 
@@ -129,29 +133,31 @@ export const ExperimentOut = z.object({
   name: z.string(),
   created_at: z.string(),
   last_run_at: z.string(),
-  run_count: z.number().int(),
+  run_count: z.int(),
 });
 export const ExperimentList = z.object({ experiments: z.array(ExperimentOut), request_id: z.string() });
 
 export const ModelOut = z.object({
   name: z.string(),
-  latest_version: z.number().int(),
-  aliases: z.record(z.string(), z.number().int()).meta({ description: 'alias → version' }),
+  latest_version: z.int(),
+  aliases: z.record(z.string(), z.int()).check(z.meta({ description: 'alias → version' })),
   production_history: z
-    .array(z.number().int())
-    .meta({ description: 'earlier production versions, most recent last (what rollback returns to)' }),
-  revision: z.number().int(),
+    .array(z.int())
+    .check(
+      z.meta({ description: 'earlier production versions, most recent last (what rollback returns to)' }),
+    ),
+  revision: z.int(),
   created_at: z.string(),
   updated_at: z.string(),
-  description: z.string().optional(),
-  tags: z.record(z.string(), z.string()).optional(),
+  description: z.optional(z.string()),
+  tags: z.optional(z.record(z.string(), z.string())),
 });
 export const ModelList = z.object({ models: z.array(ModelOut), request_id: z.string() });
 export const ModelAnswer = z.object({ model: ModelOut, request_id: z.string() });
 
 export const VersionOut = z.object({
   name: z.string(),
-  version: z.number().int(),
+  version: z.int(),
   aliases: z.array(z.string()),
   run_id: z.string(),
   artifact_key: z.string(),
@@ -161,46 +167,50 @@ export const VersionOut = z.object({
   params: Params,
   feature_names: z.array(z.string()),
   classes: z.array(z.string()),
-  dataset: z.object({ source: z.string(), fingerprint: z.string(), rows: z.number().int() }),
+  dataset: z.object({ source: z.string(), fingerprint: z.string(), rows: z.int() }),
   code_version: z.string(),
   trained_at: z.string(),
   created_at: z.string(),
-  description: z.string().optional(),
-  tags: z.record(z.string(), z.string()).optional(),
+  description: z.optional(z.string()),
+  tags: z.optional(z.record(z.string(), z.string())),
 });
 export const VersionList = z.object({
   model: ModelOut,
   versions: z.array(VersionOut),
   request_id: z.string(),
 });
-export const VersionsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).optional() });
+export const VersionsQuery = z.strictObject({
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(500))),
+});
 export const ModelPath = z.object({ name: ModelName });
 export const RunPath = z.object({ id: z.string() });
 
-export const PromoteBody = z.strictObject({ version: z.number().int().positive() });
+export const PromoteBody = z.strictObject({ version: z.int().check(z.positive()) });
 export const AliasBody = z.strictObject({
-  alias: AliasName.meta({
-    description: 'production, challenger, any user alias, or a stage name (Production, Staging)',
-  }),
-  version: z.number().int().positive().optional().meta({ description: 'omit to remove the alias' }),
+  alias: AliasName.check(
+    z.meta({
+      description: 'production, challenger, any user alias, or a stage name (Production, Staging)',
+    }),
+  ),
+  version: z.optional(z.int().check(z.positive())).check(z.meta({ description: 'omit to remove the alias' })),
 });
 export const MetadataBody = z
   .strictObject({
     version: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .meta({ description: 'omit to describe/tag the model itself' }),
-    description: z.string().max(1000).optional(),
+      .optional(z.int().check(z.positive()))
+      .check(z.meta({ description: 'omit to describe/tag the model itself' })),
+    description: z.optional(z.string().check(z.maxLength(1000))),
     tags: z
-      .record(z.string().min(1).max(128), z.string().max(256))
-      .optional()
-      .meta({ description: 'merged into the existing tags; an empty value removes that tag' }),
+      .optional(
+        z.record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(256))),
+      )
+      .check(z.meta({ description: 'merged into the existing tags; an empty value removes that tag' })),
   })
-  .refine((b) => b.description !== undefined || b.tags !== undefined, {
-    message: 'give a description or tags',
-  });
+  .check(
+    z.refine((b) => b.description !== undefined || b.tags !== undefined, {
+      message: 'give a description or tags',
+    }),
+  );
 
 const notFound = 'Unknown model or version';
 export const ADMIN_ROUTE_SCHEMAS: RouteContractMap = {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from './zod.js';
 
 /**
  * What one route accepts and answers, as the zod schemas its handler validates with. The
@@ -10,7 +10,7 @@ import type { z } from 'zod';
  * and validate in lambdas/admin with the same schema objects, e.g.
  *
  * @example
- * export const PromoteBody = z.strictObject({ version: z.number().int().positive() });
+ * export const PromoteBody = z.strictObject({ version: z.int().check(z.positive()) });
  * export const ADMIN_ROUTE_SCHEMAS: RouteContractMap = {
  *   'POST /models/{name}/promote': {
  *     path: z.object({ name: ModelName }),
@@ -25,7 +25,7 @@ import type { z } from 'zod';
  */
 export interface RouteContract {
   /** Request body schema (validated as input: coercions and defaults apply). */
-  readonly body?: z.ZodType;
+  readonly body?: z.ZodMiniType;
   /** Body media type; default `application/json`. */
   readonly bodyType?: 'application/json' | 'application/x-www-form-urlencoded';
   /** One example request body, shown and pre-filled by the /docs "try it out". */
@@ -33,9 +33,9 @@ export interface RouteContract {
   /** Named examples when one is not enough (e.g. one row vs a batch). */
   readonly examples?: Readonly<Record<string, { summary: string; value: unknown }>>;
   /** Query-string parameters: a z.object whose keys are the parameter names. */
-  readonly query?: z.ZodObject;
+  readonly query?: z.ZodMiniObject;
   /** Path parameters (`{name}` in the route path): a z.object whose keys are the parameter names. */
-  readonly path?: z.ZodObject;
+  readonly path?: z.ZodMiniObject;
   /** Status → a description, or a description and the body schema (JSON unless `contentType`). */
   readonly responses: Readonly<Record<number, string | ResponseContract>>;
   /** Served but left out of the document (e.g. the docs page's static assets). */
@@ -44,7 +44,7 @@ export interface RouteContract {
 
 export interface ResponseContract {
   readonly description: string;
-  readonly schema?: z.ZodType;
+  readonly schema?: z.ZodMiniType;
   readonly contentType?: string;
 }
 

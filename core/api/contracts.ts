@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { ADMIN_ROUTE_SCHEMAS } from './admin-schemas.js';
 import type { RouteContract, RouteContractMap } from './contract.js';
 import {
@@ -13,6 +12,7 @@ import {
   TokenResponse,
   UserCreated,
 } from './schemas.js';
+import * as z from './zod.js';
 
 const IRIS = [5.1, 3.5, 1.4, 0.2];
 

@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import type { ResponseContract, RouteContract, RouteContractMap } from './contract.js';
 import { routeContracts } from './contracts.js';
 import { ROUTES, type RouteDefinition, routeKey } from './routes.js';
 import { ErrorBody } from './schemas.js';
+import * as z from './zod.js';
 
 export interface OpenApiOptions {
   readonly title?: string;
@@ -111,7 +111,7 @@ function responseObject(status: number, response: string | ResponseContract): Js
 
 const errorRef = { $ref: '#/components/schemas/Error' };
 
-function params(object: z.ZodObject | undefined, where: 'path' | 'query', path: string): JsonObject[] {
+function params(object: z.ZodMiniObject | undefined, where: 'path' | 'query', path: string): JsonObject[] {
   if (!object) return [];
   const json = schema(object, 'input') as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({
@@ -123,7 +123,7 @@ function params(object: z.ZodObject | undefined, where: 'path' | 'query', path: 
   }));
 }
 
-function schema(zod: z.ZodType, io: 'input' | 'output'): JsonObject {
+function schema(zod: z.ZodMiniType, io: 'input' | 'output'): JsonObject {
   const { $schema: _ignored, ...json } = z.toJSONSchema(zod, { io, unrepresentable: 'any' }) as JsonObject;
   return json;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 
 /**
  * Request and response schemas, defined once: handlers validate with them, and the OpenAPI
@@ -6,43 +6,50 @@ import { z } from 'zod';
  */
 export const Username = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$/,
-    'must be 3–64 characters: letters, digits, "_", ".", "@" or "-"',
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$/,
+      'must be 3–64 characters: letters, digits, "_", ".", "@" or "-"',
+    ),
   );
 export const Password = z
   .string()
-  .min(8, 'must be at least 8 characters')
-  .max(256, 'must be at most 256 characters');
+  .check(z.minLength(8, 'must be at least 8 characters'), z.maxLength(256, 'must be at most 256 characters'));
 export const Role = z.enum(['user', 'admin']);
 
 export const CreateUserBody = z.strictObject({
   username: Username,
   password: Password,
-  role: Role.optional(),
+  role: z.optional(Role),
 });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
 export const TokenBody = z.object({
-  grant_type: z.literal('password').optional(),
-  username: z.string().min(1, 'is required').max(128, 'must be at most 128 characters'),
-  password: z.string().min(1, 'is required').max(1024, 'must be at most 1024 characters'),
+  grant_type: z.optional(z.literal('password')),
+  username: z
+    .string()
+    .check(z.minLength(1, 'is required'), z.maxLength(128, 'must be at most 128 characters')),
+  password: z
+    .string()
+    .check(z.minLength(1, 'is required'), z.maxLength(1024, 'must be at most 1024 characters')),
 });
 
-const FeatureValue = z.number().meta({ description: 'a finite number (float32 range)' });
-const FeatureRow = z.union([z.array(FeatureValue).min(1), z.record(z.string(), FeatureValue)]);
+const FeatureValue = z.number().check(z.meta({ description: 'a finite number (float32 range)' }));
+const FeatureRow = z.union([z.array(FeatureValue).check(z.minLength(1)), z.record(z.string(), FeatureValue)]);
 
 const Selector = {
-  model: z.string().min(1).max(64).optional(),
-  version: z.number().int().positive().optional(),
-  alias: z.string().min(1).max(32).optional(),
+  model: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  version: z.optional(z.int().check(z.positive())),
+  alias: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
 };
 
 export const PredictOneBody = z.strictObject({ features: FeatureRow, ...Selector });
 
 export function predictManyBody(maxRows: number) {
   return z.strictObject({
-    instances: z.array(FeatureRow).min(1).max(maxRows, `at most ${maxRows} rows per request`),
+    instances: z
+      .array(FeatureRow)
+      .check(z.minLength(1), z.maxLength(maxRows, `at most ${maxRows} rows per request`)),
     ...Selector,
   });
 }
@@ -55,17 +62,17 @@ export type PredictBody = z.infer<ReturnType<typeof predictBody>>;
 
 export const Probabilities = z
   .record(z.string(), z.number())
-  .meta({ description: "class label → probability, in the order of the model's classes" });
+  .check(z.meta({ description: "class label → probability, in the order of the model's classes" }));
 export const ScoredRow = z.object({ prediction: z.string(), probabilities: Probabilities });
 
 const ModelFields = {
   model_name: z.string(),
-  model_version: z.number().int(),
+  model_version: z.int(),
   timestamp: z.iso.datetime(),
   request_id: z.string(),
 };
 export const PredictOneResponse = z.object({
-  prediction: z.string().meta({ description: 'the predicted class label' }),
+  prediction: z.string().check(z.meta({ description: 'the predicted class label' })),
   probabilities: Probabilities,
   ...ModelFields,
 });
@@ -75,22 +82,24 @@ export const PredictResponse = z.union([PredictOneResponse, PredictManyResponse]
 /** `GET /model-info?model=&version=&alias=`: the same selector as /predict, from the query string. */
 export const ModelInfoQuery = z.strictObject({
   model: Selector.model,
-  version: z.coerce.number().int().positive().optional(),
+  version: z.optional(z.coerce.number().check(z.int(), z.positive())),
   alias: Selector.alias,
 });
 
 export const ModelInfo = z.object({
   name: z.string(),
-  version: z.number().int(),
+  version: z.int(),
   aliases: z.array(z.string()),
   algorithm: z.string(),
   metrics: z.record(z.string(), z.number()),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-  feature_names: z.array(z.string()).meta({ description: 'the order `features` arrays must follow' }),
+  feature_names: z
+    .array(z.string())
+    .check(z.meta({ description: 'the order `features` arrays must follow' })),
   classes: z.array(z.string()),
   trained_at: z.string(),
   run_id: z.string(),
-  dataset: z.object({ source: z.string(), fingerprint: z.string(), rows: z.number().int() }),
+  dataset: z.object({ source: z.string(), fingerprint: z.string(), rows: z.int() }),
   sha256: z.string(),
   request_id: z.string(),
 });
@@ -100,10 +109,10 @@ export const Health = z.object({
   live: z.literal(true),
   registry: z.enum(['reachable', 'unreachable']),
   model: z.object({
-    name: z.string().optional(),
-    version: z.number().int().optional(),
+    name: z.optional(z.string()),
+    version: z.optional(z.int()),
     loaded: z.boolean(),
-    reason: z.string().optional(),
+    reason: z.optional(z.string()),
   }),
   request_id: z.string(),
 });
@@ -120,7 +129,7 @@ export const UserCreated = z.object({ username: z.string(), role: Role, request_
 export const TokenResponse = z.object({
   access_token: z.string(),
   token_type: z.literal('bearer'),
-  expires_in: z.number().int().meta({ description: 'seconds' }),
+  expires_in: z.int().check(z.meta({ description: 'seconds' })),
   request_id: z.string(),
 });
 
@@ -128,7 +137,7 @@ export const ErrorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.array(z.object({ field: z.string().optional(), message: z.string() })),
+    details: z.array(z.object({ field: z.optional(z.string()), message: z.string() })),
   }),
   request_id: z.string(),
 });

@@ -1,8 +1,9 @@
-import type { z } from 'zod';
+import type { $ZodIssue } from 'zod/v4/core';
 import { AppError, type ErrorDetail } from '../errors.js';
+import type * as z from './zod.js';
 
 /** Validates with a zod schema; a failure is a VALIDATION_FAILED (422) whose details name each field. */
-export function validate<T extends z.ZodType>(schema: T, data: unknown, what = 'request'): z.infer<T> {
+export function validate<T extends z.ZodMiniType>(schema: T, data: unknown, what = 'request'): z.infer<T> {
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
   const details = flatten(parsed.error.issues, []).slice(0, 20);
@@ -16,7 +17,7 @@ export function validate<T extends z.ZodType>(schema: T, data: unknown, what = '
   );
 }
 
-type Issue = z.core.$ZodIssue;
+type Issue = $ZodIssue;
 
 /**
  * Zod reports a failed union as one "Invalid input" with every branch's issues inside. Keep the

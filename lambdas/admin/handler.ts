@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
 import { experimentBody, modelBody, runBody, trainEvent, versionBody } from '../../core/api/admin-bodies.js';
 import {
   AliasBody,
@@ -18,6 +17,7 @@ import {
   type VersionList,
   VersionsQuery,
 } from '../../core/api/admin-schemas.js';
+import type * as z from '../../core/api/zod.js';
 import type { RegisteredModel } from '../../core/registry/types.js';
 import { registryService, runStore, settings } from '../../core/services.js';
 import { requirePrincipal } from '../shared/auth.js';
@@ -40,9 +40,9 @@ const admin =
     return route(event, ctx);
   };
 
-const path = <T extends z.ZodType>(schema: T, event: HttpEvent): z.infer<T> =>
+const path = <T extends z.ZodMiniType>(schema: T, event: HttpEvent): z.infer<T> =>
   validate(schema, event.pathParameters ?? {}, 'path');
-const query = <T extends z.ZodType>(schema: T, event: HttpEvent): z.infer<T> =>
+const query = <T extends z.ZodMiniType>(schema: T, event: HttpEvent): z.infer<T> =>
   validate(schema, event.queryStringParameters ?? {}, 'query');
 
 /** The answer of every route that changes a model: the model, as it is now. */

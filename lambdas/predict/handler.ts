@@ -1,10 +1,10 @@
 // Before everything else: starts reading onnxruntime's wasm while the rest of the bundle loads.
 import './prestart.js';
 
-import type { z } from 'zod';
 import type { Health, ModelInfo, ServiceIndex } from '../../core/api/schemas.js';
 import { ModelInfoQuery, PredictOneBody, predictManyBody } from '../../core/api/schemas.js';
 import { SERVICE } from '../../core/api/service-info.js';
+import type * as z from '../../core/api/zod.js';
 import { isAppError } from '../../core/errors.js';
 import type { VersionSelector } from '../../core/registry/service.js';
 import { predictionService, settings, tokenService } from '../../core/services.js';
@@ -30,7 +30,7 @@ function warmUp(): void {
 warmUp();
 
 /** A response schema's body without `request_id`, which httpHandler adds (as `ResponseBody` in ../shared/http.ts). */
-type Body<S extends z.ZodType> = Omit<z.infer<S>, 'request_id'>;
+type Body<S extends z.ZodMiniType> = Omit<z.infer<S>, 'request_id'>;
 
 /** POST /predict, GET /model-info, GET /health, GET /. */
 export const handler = httpHandler({

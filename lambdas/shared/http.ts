@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
 import type { ErrorBody } from '../../core/api/schemas.js';
+import type * as z from '../../core/api/zod.js';
 import { AppError, isAppError } from '../../core/errors.js';
 
 export { validate } from '../../core/api/validate.js';
@@ -44,7 +44,7 @@ export type RouteHandler = (event: HttpEvent, ctx: RequestContext) => Promise<Ro
  * @example
  * return json(200, { username, role } satisfies ResponseBody<typeof UserCreated>);
  */
-export type ResponseBody<S extends z.ZodType> = WithoutRequestId<z.infer<S>>;
+export type ResponseBody<S extends z.ZodMiniType> = WithoutRequestId<z.infer<S>>;
 type WithoutRequestId<T> = T extends unknown ? Omit<T, 'request_id'> : never;
 
 /**

@@ -1,6 +1,6 @@
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { z } from 'zod';
 import { ExperimentList, ModelList, RunDetail, RunList, VersionList } from '../../core/api/admin-schemas.js';
+import type * as z from '../../core/api/zod.js';
 import { ENV } from '../../core/config/env.js';
 import { tokenService } from '../../core/services.js';
 import { LambdaTrainingLauncher } from '../../core/training/launcher.js';
@@ -197,7 +197,7 @@ describe('admin API', () => {
   it('answers in snake_case all the way down, as its schemas say, and refuses camelCase fields', async () => {
     const runs = await api.call('GET', '/runs?experiment=iris', { token: admin });
     const search = await api.call('GET', `/runs/${runs.body.runs[0].run_id}`, { token: admin });
-    const answers: [z.ZodType, ApiResponse][] = [
+    const answers: [z.ZodMiniType, ApiResponse][] = [
       [RunList, runs],
       [RunDetail, search],
       [ExperimentList, await api.call('GET', '/experiments', { token: admin })],

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { routeContracts } from '../../core/api/contracts.js';
 import { openApiDocument, routesWithoutContract } from '../../core/api/openapi.js';
 import { ROUTES, routeKey } from '../../core/api/routes.js';
@@ -11,6 +10,7 @@ import {
   TokenResponse,
   UserCreated,
 } from '../../core/api/schemas.js';
+import * as z from '../../core/api/zod.js';
 import { ENV } from '../../core/config/env.js';
 import { registryService, tokenService } from '../../core/services.js';
 import { setTrainingLauncher } from '../../lambdas/admin/launcher.js';
@@ -174,7 +174,7 @@ describe('served contract', () => {
     await api?.stop();
   });
 
-  const conforms = (schema: z.ZodType, body: unknown) => {
+  const conforms = (schema: z.ZodMiniType, body: unknown) => {
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues));
   };
