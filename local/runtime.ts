@@ -21,6 +21,8 @@ export interface LocalRuntime {
   readonly env: Record<string, string>;
   /** True when this process started the emulators (and so must stop them). */
   readonly owner: boolean;
+  /** The emulators this process started (owner only): stopping them alone simulates an AWS outage. */
+  readonly emulators?: Emulators;
   stop(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
     home,
     env,
     owner: emulators !== undefined,
+    ...(emulators ? { emulators } : {}),
     async stop() {
       resetServices();
       if (!emulators) return;

@@ -118,11 +118,13 @@ export class ModelCache {
     let aliases: readonly string[];
     try {
       ({ record, aliases } = await this.registry.resolveWithAliases(name, selector));
+      this.registryReachable = true;
       if (selector.version === undefined && (selector.alias ?? 'production') === 'production') {
         metrics.productionModel(record);
       }
     } catch (error) {
       // Registry unreachable: keep serving what we have; a model that is gone from the registry is not.
+      if (!(error instanceof AppError)) this.registryReachable = false;
       if (entry.current && !(error instanceof AppError)) {
         this.log('registry check failed; serving the loaded model', { error: String(error) });
         entry.checkedAt = this.now();
