@@ -1,4 +1,4 @@
-// Before everything else: starts reading onnxruntime's wasm while the rest of the bundle loads.
+// Before everything else: starts the ONNX runtime (wasm read, then init) while the rest loads.
 import './prestart.js';
 
 import type { Health, ModelInfo, ServiceIndex } from '../../core/api/schemas.js';
@@ -12,22 +12,44 @@ import { requirePrincipal } from '../shared/auth.js';
 import { httpHandler, json, parseJson, validate } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 
-// Cold start: load the model and the signing keys while the runtime finishes starting; the first
-// request joins the same in-flight load instead of starting its own.
-function warmUp(): void {
+/**
+ * Longest the module waits for its warm-up: well inside Lambda's 10 s INIT limit. A warm-up that
+ * is slower, or fails, only leaves its work to the first request, which joins or retries it.
+ */
+const WARM_UP_BUDGET_MS = 5_000;
+
+/**
+ * Cold start: the ONNX runtime, the served model and the signing keys, loaded concurrently and
+ * awaited at import (top-level await), so Lambda's INIT phase does it: an instance started ahead
+ * of traffic (provisioned concurrency) takes its first request warm. Otherwise the first request
+ * would pay for it, since Lambda freezes the process between INIT and the first invocation.
+ */
+async function warmUp(): Promise<void> {
+  const started = performance.now();
   const warn = (message: string, error: unknown) => logger.warn(message, { error: String(error) });
+  let tasks: Promise<unknown>;
   try {
-    void predictionService().warm((message, fields) => logger.warn(message, fields));
-    void tokenService()
-      .warm()
-      .catch((error: unknown) => warn('key warm-up failed', error));
+    tasks = Promise.all([
+      predictionService().warm((message, fields) => logger.warn(message, fields)),
+      tokenService()
+        .warm()
+        .catch((error: unknown) => warn('key warm-up failed', error)),
+    ]);
   } catch (error) {
     // Configuration missing at import (e.g. a test imports this before setting the environment):
     // the first request reports it.
     warn('warm-up skipped', error);
+    return;
   }
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<'budget'>((resolve) => {
+    timer = setTimeout(() => resolve('budget'), WARM_UP_BUDGET_MS);
+  });
+  const outcome = await Promise.race([tasks.then(() => 'done' as const), budget]);
+  clearTimeout(timer);
+  logger.info('warm-up', { outcome, warmUpMs: Math.round(performance.now() - started) });
 }
-warmUp();
+await warmUp();
 
 /** A response schema's body without `request_id`, which httpHandler adds (as `ResponseBody` in ../shared/http.ts). */
 type Body<S extends z.ZodMiniType> = Omit<z.infer<S>, 'request_id'>;
