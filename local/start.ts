@@ -2,6 +2,7 @@ import { ENV } from '../core/config/env.js';
 import { isAppError } from '../core/errors.js';
 import { registryService, settings } from '../core/services.js';
 import { handler as train } from '../lambdas/train/handler.js';
+import { FUNCTIONS } from './functions.js';
 import { metricsRoute } from './metrics-route.js';
 import { startLocalRuntime } from './runtime.js';
 import { startLocalServer } from './server.js';
@@ -37,6 +38,9 @@ async function main() {
     localRoutes: { 'GET /metrics': metricsRoute() },
   });
   const url = server.url;
+  // Like a provisioned instance: the predict function's cold start (runtime, model, keys) happens
+  // now, not on the first request.
+  await FUNCTIONS.predict();
   log(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log(`
   API        ${url}
