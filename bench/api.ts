@@ -16,11 +16,13 @@ import { startLocalRuntime } from '../local/runtime.js';
 import { startLocalServer } from '../local/server.js';
 import { apiEvent } from './api-events.js';
 import { runLoad } from './api-load.js';
+import { writeBenchBlock } from './doc-block.js';
 
 /**
  * `npm run bench:api`: where the time of POST /predict goes, in process, over HTTP against a
  * bare node:http baseline, and from process start to the first prediction. Loopback only.
- * Options: --quick (shorter runs), --concurrency N, --duration S.
+ * Options: --quick (shorter runs), --concurrency N, --duration S, --write (replace the figures
+ * between the bench markers of docs/benchmarks.md).
  */
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -311,9 +313,10 @@ async function coldStart(env: Record<string, string>, token: string): Promise<Co
 main().then(
   () => {
     const load = loadavg().map((l) => l.toFixed(1));
-    restoreStdout.write(
-      `\n(${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, load average ${load.join(' ')} at the end, \`npm run bench:api\`)\n`,
+    report(
+      `(${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, load average ${load.join(' ')} at the end, \`npm run bench:api\`)`,
     );
+    if (args.includes('--write')) writeBenchBlock('docs/benchmarks.md', out.join('\n'));
     process.exit(0);
   },
   (error) => {

@@ -4,7 +4,6 @@
  * Peak memory is measured per algorithm in a child process (maxRSS is a process-wide high-water mark).
  */
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,6 +15,7 @@ import {
   runSearch,
   trainModel,
 } from '../training/index.js';
+import { writeBenchBlock } from './doc-block.js';
 
 const DOC = fileURLToPath(new URL('../docs/training.md', import.meta.url));
 const SYNTH_ROWS = 50_000;
@@ -131,15 +131,7 @@ async function main(): Promise<void> {
   }
   const report = out.join('\n');
   console.log(report);
-  if (process.argv.includes('--write')) {
-    const doc = readFileSync(DOC, 'utf8');
-    const start = '<!-- bench:start -->';
-    const end = '<!-- bench:end -->';
-    const i = doc.indexOf(start);
-    const j = doc.indexOf(end);
-    if (i < 0 || j < i) throw new Error(`${DOC} lacks the ${start} / ${end} markers`);
-    writeFileSync(DOC, `${doc.slice(0, i + start.length)}\n${report}\n${doc.slice(j)}`);
-  }
+  if (process.argv.includes('--write')) writeBenchBlock(DOC, report);
 }
 
 const childIndex = process.argv.indexOf('--child');

@@ -77,7 +77,7 @@ if (process.argv.includes('--json')) {
   console.log(JSON.stringify(sizes, null, 2));
 } else {
   console.log(
-    `Function bundles (esbuild ${esbuild.version}, ${FUNCTION_BUNDLING.format}, minify, target ${FUNCTION_BUNDLING.target}, external ${FUNCTION_BUNDLING.externalModules.join(' ')})\n`,
+    `Function bundles (esbuild ${esbuild.version}, ${FUNCTION_BUNDLING.format}, minify, target ${FUNCTION_BUNDLING.target}, external: ${FUNCTION_BUNDLING.externalModules.join(' ') || 'none'})\n`,
   );
   console.log('| function | index.mjs | source map | shipped beside it |');
   console.log('|---|---:|---:|---|');
