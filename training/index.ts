@@ -1,9 +1,17 @@
 export { type FlatTree, treeDepth } from './algorithms/cart.js';
-export { FOREST_DEFAULTS, RandomForest } from './algorithms/forest.js';
-export { GBT_DEFAULTS, GradientBoostedTrees } from './algorithms/gbt.js';
-export { LOGREG_DEFAULTS, LogisticRegression } from './algorithms/logreg.js';
+export {
+  FOREST_DEFAULTS,
+  GBT_DEFAULTS,
+  LOGREG_DEFAULTS,
+  PARAM_DEFAULTS,
+  TREE_DEFAULTS,
+  unknownParams,
+} from './algorithms/defaults.js';
+export { RandomForest } from './algorithms/forest.js';
+export { GradientBoostedTrees } from './algorithms/gbt.js';
+export { LogisticRegression } from './algorithms/logreg.js';
 export { ALGORITHM_SPECS, type AlgorithmSpec, algorithmSpec, loadModel } from './algorithms/registry.js';
-export { DecisionTree, TREE_DEFAULTS } from './algorithms/tree.js';
+export { DecisionTree } from './algorithms/tree.js';
 export {
   type Baseline,
   baselineStats,

@@ -20,6 +20,7 @@ import {
 import type * as z from '../../core/api/zod.js';
 import type { RegisteredModel } from '../../core/registry/types.js';
 import { registryService, runStore, settings } from '../../core/services.js';
+import { checkParams } from '../../core/training/params-check.js';
 import { requirePrincipal } from '../shared/auth.js';
 import {
   type HttpEvent,
@@ -53,6 +54,7 @@ const modelAnswer = (model: RegisteredModel) =>
 export const handler = httpHandler({
   'POST /train': admin(async (event) => {
     const body = validate(TrainBody, parseJson(event), 'training request');
+    checkParams(body);
     const modelName = body.model_name ?? settings.defaultModel;
     const runId = randomUUID();
     // The run exists (RUNNING) before the 202, so GET /runs/{id} works at once; the worker claims it.

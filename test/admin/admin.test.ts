@@ -59,6 +59,31 @@ describe('admin API', () => {
     expect(unknown.status).toBe(422);
   });
 
+  it('rejects a param the algorithm does not take with a 422 naming it and the known ones, before any run exists', async () => {
+    const before = (await api.call('GET', '/runs?experiment=typo', { token: admin })).body.runs;
+    expect(before).toEqual([]);
+    const typo = await api.call('POST', '/train', {
+      token: admin,
+      json: { dataset: 'builtin:iris', model_name: 'typo', algorithm: 'tree', params: { max_depth: 3 } },
+    });
+    expect(typo.status).toBe(422);
+    expect(typo.body.error.details).toEqual([
+      {
+        field: 'params.max_depth',
+        message: 'tree has no param "max_depth"; its params are maxDepth, minSamplesSplit, minSamplesLeaf',
+      },
+    ]);
+    // An auto search gives its params to every algorithm: a tree-only param cannot apply to logreg.
+    const auto = await api.call('POST', '/train', {
+      token: admin,
+      json: { dataset: 'builtin:iris', model_name: 'typo', trials: 4, params: { maxDepth: 3 } },
+    });
+    expect(auto.status).toBe(422);
+    expect(auto.body.error.details[0].field).toBe('params.maxDepth');
+    expect(auto.body.error.message).toMatch(/logreg has no param "maxDepth".*with algorithm auto/);
+    expect((await api.call('GET', '/runs?experiment=typo', { token: admin })).body.runs).toEqual(before);
+  });
+
   it('POST /train answers 202 with a run id at once; the run trains in the background and registers', async () => {
     const res = await api.call('POST', '/train', {
       token: admin,

@@ -8,18 +8,11 @@ import {
 } from '../model.js';
 import { checkSeed, deriveSeed, mulberry32, randomInt } from '../random.js';
 import { ColumnData, type FlatTree, growTree } from './cart.js';
+import { FOREST_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { resolveMaxFeatures, treeShapeParams } from './tree-params.js';
 
 export const FOREST_VERSION = 1;
-export const FOREST_DEFAULTS = {
-  nTrees: 100,
-  maxDepth: 12,
-  minSamplesSplit: 2,
-  minSamplesLeaf: 1,
-  maxFeatures: 'sqrt',
-  bootstrap: true,
-} as const;
 
 /** Random forest: seeded bootstrap per tree + random feature subset per split; leaf distributions averaged. */
 export class RandomForest extends TreeEnsembleModel {

@@ -9,19 +9,11 @@ import {
 } from '../model.js';
 import { checkSeed, deriveSeed, mulberry32 } from '../random.js';
 import { ColumnData, type FlatTree, growTree, leafOf } from './cart.js';
+import { GBT_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { treeShapeParams } from './tree-params.js';
 
 export const GBT_VERSION = 1;
-export const GBT_DEFAULTS = {
-  nRounds: 100,
-  learningRate: 0.1,
-  maxDepth: 3,
-  minSamplesSplit: 2,
-  minSamplesLeaf: 1,
-  l2: 1,
-  subsample: 1,
-} as const;
 
 interface GbtState {
   trees: FlatTree[];

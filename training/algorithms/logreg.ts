@@ -11,9 +11,9 @@ import {
   type TrainedModel,
 } from '../model.js';
 import { linearClassifierOnnx } from '../onnx/classifier-graphs.js';
+import { LOGREG_DEFAULTS } from './defaults.js';
 
 export const LOGREG_VERSION = 1;
-export const LOGREG_DEFAULTS = { l2: 0.01, maxIter: 200, tol: 1e-6 } as const;
 const PARAM_NAMES = Object.keys(LOGREG_DEFAULTS);
 
 interface LogregState {

@@ -1,9 +1,10 @@
 import { ModelFormatError } from '../errors.js';
 import type { Algorithm, FitContext, ModelJson, Params, TrainedModel } from '../model.js';
-import { FOREST_DEFAULTS, RandomForest } from './forest.js';
-import { GBT_DEFAULTS, GradientBoostedTrees } from './gbt.js';
-import { LOGREG_DEFAULTS, LogisticRegression } from './logreg.js';
-import { DecisionTree, TREE_DEFAULTS } from './tree.js';
+import { FOREST_DEFAULTS, GBT_DEFAULTS, LOGREG_DEFAULTS, TREE_DEFAULTS } from './defaults.js';
+import { RandomForest } from './forest.js';
+import { GradientBoostedTrees } from './gbt.js';
+import { LogisticRegression } from './logreg.js';
+import { DecisionTree } from './tree.js';
 
 export interface AlgorithmSpec {
   defaults: Params;

@@ -1,10 +1,10 @@
 import { checkKnownParams, checkMatrix, type FitContext, type ModelJson, type Params } from '../model.js';
 import { ColumnData, type FlatTree, growTree } from './cart.js';
+import { TREE_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { treeShapeParams } from './tree-params.js';
 
 export const TREE_VERSION = 1;
-export const TREE_DEFAULTS = { maxDepth: 10, minSamplesSplit: 2, minSamplesLeaf: 1 } as const;
 
 /** Single CART classification tree (Gini); leaves hold class distributions. */
 export class DecisionTree extends TreeEnsembleModel {
