@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { PredictOneBody } from '../core/api/schemas.js';
 import { validate } from '../core/api/validate.js';
 import { ENV } from '../core/config/env.js';
-import { predictionService, tokenService, trainingDeps } from '../core/services.js';
+import { predictionService, tokenService, trainingDeps } from '../core/services/index.js';
 import { trainAndRegister } from '../core/training/service.js';
 import type { HttpEvent, HttpResult } from '../lambdas/shared/http.js';
 import { BUNDLED_FILES, copyCommands, esbuildOptions, functionEntry } from '../lib/constructs/bundling.js';

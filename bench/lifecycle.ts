@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NewModelVersion } from '../core/registry/types.js';
-import { predictionService, registryService, trainingDeps } from '../core/services.js';
+import { predictionService, registryService, trainingDeps } from '../core/services/index.js';
 import { trainAndRegister } from '../core/training/service.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { loadBuiltinDataset, mulberry32 } from '../training/index.js';

@@ -1,7 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ENV, optionalEnv } from '../core/config/env.js';
 import { TABLES } from '../core/config/tables.js';
-import { resetServices } from '../core/services.js';
+import { resetServices } from '../core/services/index.js';
 import { startLocalRuntime } from '../local/runtime.js';
 
 export interface Backend {

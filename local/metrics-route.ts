@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAppError } from '../core/errors.js';
 import { platformMetrics } from '../core/metrics/index.js';
 import type { RegistryService } from '../core/registry/service.js';
-import { registryService } from '../core/services.js';
+import { registryService } from '../core/services/index.js';
 
 export interface MetricsRouteOptions {
-  /** @default the process's registry service (core/services.ts) */
+  /** @default the process's registry service (core/services/storage.ts) */
   readonly registry?: () => RegistryService;
   /** Give up on the registry after this long; the scrape still answers. @default 2000 */
   readonly registryTimeoutMs?: number;

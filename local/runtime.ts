@@ -6,7 +6,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { s3Client } from '../core/aws/clients.js';
 import { ENV } from '../core/config/env.js';
 import { ARTIFACT_BUCKET, TABLES, type TableDefinition } from '../core/config/tables.js';
-import { resetServices } from '../core/services.js';
+import { resetServices } from '../core/services/index.js';
+import { InProcessTrainingLauncher } from '../core/training/launcher.js';
+import { setTrainingLauncher } from '../lambdas/admin/launcher.js';
+import { logger } from '../lambdas/shared/logger.js';
 import { type Emulators, emulatorEnvironment, startEmulators } from './emulators.js';
 import { ensureBucket, ensureTables } from './provision.js';
 
@@ -86,6 +89,13 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
   };
   Object.assign(process.env, env);
   resetServices();
+  // No train function locally: POST /train runs the same train handler in this process.
+  setTrainingLauncher(
+    new InProcessTrainingLauncher(
+      async (event) => (await import('../lambdas/train/handler.js')).handler(event),
+      (error, runId) => logger.warn('background training failed', { runId, error: String(error) }),
+    ),
+  );
 
   if (emulators) {
     const ddb = new DynamoDBClient({});

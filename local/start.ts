@@ -1,6 +1,6 @@
 import { ENV } from '../core/config/env.js';
 import { isAppError } from '../core/errors.js';
-import { registryService, settings } from '../core/services.js';
+import { registryService, settings } from '../core/services/index.js';
 import { handler as train } from '../lambdas/train/handler.js';
 import { FUNCTIONS } from './functions.js';
 import { metricsRoute } from './metrics-route.js';

@@ -225,7 +225,7 @@ async function breakModel(): Promise<{ registry: RegistryService; stop: () => Pr
     await runtime.stop();
     return undefined;
   }
-  const { registryService } = await import('../core/services.js');
+  const { registryService } = await import('../core/services/index.js');
   const registry = registryService();
   await registry.register(BROKEN_MODEL, {
     runId: `simulator-${Date.now()}`,

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Password, Username } from '../../core/api/schemas.js';
 import { validate } from '../../core/api/validate.js';
-import { authService } from '../../core/services.js';
+import { authService } from '../../core/services/index.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';

@@ -1,4 +1,4 @@
-import { registryService } from '../../core/services.js';
+import { registryService } from '../../core/services/index.js';
 import { integer, keyValues, list, positional, str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';

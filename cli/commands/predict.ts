@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { s3Client } from '../../core/aws/clients.js';
 import { readDatasetSource } from '../../core/datasets/source.js';
 import { AppError } from '../../core/errors.js';
-import { predictionService, runStore } from '../../core/services.js';
+import { predictionService, runStore } from '../../core/services/index.js';
 import { parseCsv } from '../../training/index.js';
 import { integer, positional, str } from '../args.js';
 import type { Command } from '../command.js';

@@ -1,4 +1,4 @@
-import { runStore, settings } from '../../core/services.js';
+import { runStore, settings } from '../../core/services/index.js';
 import type { Run } from '../../core/tracking/store.js';
 import { integer, str } from '../args.js';
 import type { Command } from '../command.js';

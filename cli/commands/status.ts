@@ -2,7 +2,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-
 import { optionalEnv } from '../../core/config/env.js';
 import { alarmNamePrefix } from '../../core/metrics/catalog.js';
 import type { RegistryService } from '../../core/registry/service.js';
-import { registryService } from '../../core/services.js';
+import { registryService } from '../../core/services/index.js';
 import { type AlertThresholds, readAlertRules } from '../../lib/constructs/monitoring-rules.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';

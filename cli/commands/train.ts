@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import { optionalEnv } from '../../core/config/env.js';
 import { promotionPolicyFromEnv, RANK_METRICS } from '../../core/registry/policy.js';
-import { settings, trainingDeps } from '../../core/services.js';
+import { settings, trainingDeps } from '../../core/services/index.js';
 import { type TrialSummary, trainAndRegister } from '../../core/training/service.js';
 import { choice, integer, keyValues, list, number, str } from '../args.js';
 import type { Command } from '../command.js';

@@ -19,7 +19,8 @@ import {
 } from '../../core/api/admin-schemas.js';
 import type * as z from '../../core/api/zod.js';
 import type { RegisteredModel } from '../../core/registry/types.js';
-import { registryService, runStore, settings } from '../../core/services.js';
+import { settings } from '../../core/services/lazy.js';
+import { registryService, runStore } from '../../core/services/storage.js';
 import { checkParams } from '../../core/training/params-check.js';
 import { requirePrincipal } from '../shared/auth.js';
 import {

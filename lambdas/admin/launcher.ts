@@ -1,31 +1,23 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { optionalEnv } from '../../core/config/env.js';
-import {
-  InProcessTrainingLauncher,
-  LambdaTrainingLauncher,
-  type TrainingLauncher,
-} from '../../core/training/launcher.js';
-import { logger } from '../shared/logger.js';
+import { LambdaTrainingLauncher, type TrainingLauncher } from '../../core/training/launcher.js';
 
 let launcher: TrainingLauncher | undefined;
 
 /**
- * TRAIN_FUNCTION_NAME set (deployed): invoke the train function asynchronously. Unset (local
- * runtime): run the same train handler in this process, in the background.
+ * Deployed, TRAIN_FUNCTION_NAME names the train function, invoked asynchronously. The local
+ * runtime installs an in-process launcher instead (local/runtime.ts), so this bundle does not
+ * carry the trainers.
  */
 export function trainingLauncher(): TrainingLauncher {
   if (launcher) return launcher;
   const functionName = optionalEnv('trainFunctionName');
-  launcher = functionName
-    ? new LambdaTrainingLauncher(new LambdaClient({}), functionName)
-    : new InProcessTrainingLauncher(
-        async (event) => (await import('../train/handler.js')).handler(event),
-        (error, runId) => logger.warn('background training failed', { runId, error: String(error) }),
-      );
+  if (!functionName) throw new Error('no train function configured (TRAIN_FUNCTION_NAME is unset)');
+  launcher = new LambdaTrainingLauncher(new LambdaClient({}), functionName);
   return launcher;
 }
 
-/** For tests: replace (or reset, with undefined) the launcher. */
+/** Installs (or, with undefined, forgets) the launcher: the local runtime, tests. */
 export function setTrainingLauncher(next: TrainingLauncher | undefined): void {
   launcher = next;
 }

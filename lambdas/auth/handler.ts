@@ -1,5 +1,5 @@
 import { CreateUserBody, TokenBody, type TokenResponse, type UserCreated } from '../../core/api/schemas.js';
-import { authService } from '../../core/services.js';
+import { authService } from '../../core/services/auth.js';
 import { optionalPrincipal } from '../shared/auth.js';
 import {
   httpHandler,

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { openApiDocument } from '../../core/api/openapi.js';
 import { SERVICE } from '../../core/api/service-info.js';
 import { AppError } from '../../core/errors.js';
-import { settings } from '../../core/services.js';
+import { settings } from '../../core/services/lazy.js';
 import { type HttpResult, httpHandler } from '../shared/http.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Principal, Role } from '../../core/auth/tokens.js';
 import { bearerToken } from '../../core/auth/tokens.js';
 import { AppError } from '../../core/errors.js';
-import { tokenService } from '../../core/services.js';
+import { tokenService } from '../../core/services/auth.js';
 import { type HttpEvent, header } from './http.js';
 
 /** Verifies the bearer token and, when asked, the role. */

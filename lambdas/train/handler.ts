@@ -4,7 +4,8 @@ import { validate } from '../../core/api/validate.js';
 import { optionalEnv } from '../../core/config/env.js';
 import { isAppError } from '../../core/errors.js';
 import { promotionPolicyFromEnv } from '../../core/registry/policy.js';
-import { settings, trainingDeps } from '../../core/services.js';
+import { settings } from '../../core/services/lazy.js';
+import { trainingDeps } from '../../core/services/training.js';
 import { type TrainRequest, trainAndRegister } from '../../core/training/service.js';
 import { logger } from '../shared/logger.js';
 

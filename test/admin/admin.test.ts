@@ -2,7 +2,7 @@ import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ExperimentList, ModelList, RunDetail, RunList, VersionList } from '../../core/api/admin-schemas.js';
 import type * as z from '../../core/api/zod.js';
 import { ENV } from '../../core/config/env.js';
-import { tokenService } from '../../core/services.js';
+import { tokenService } from '../../core/services/index.js';
 import { LambdaTrainingLauncher } from '../../core/training/launcher.js';
 import { handler as trainHandler } from '../../lambdas/train/handler.js';
 import { type ApiResponse, type LocalApi, startLocalApi } from '../helpers/local-api.js';

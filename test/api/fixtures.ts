@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ENV } from '../../core/config/env.js';
-import { trainingDeps } from '../../core/services.js';
+import { trainingDeps } from '../../core/services/index.js';
 import { type TrainOutcome, trainAndRegister } from '../../core/training/service.js';
 
 /** Trains and registers a model on builtin:iris against the running emulators. */

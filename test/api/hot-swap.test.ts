@@ -1,5 +1,5 @@
 import { ENV } from '../../core/config/env.js';
-import { registryService } from '../../core/services.js';
+import { registryService } from '../../core/services/index.js';
 import { type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
 import { trainIris } from './fixtures.js';
 

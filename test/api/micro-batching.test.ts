@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { predictionService } from '../../core/services.js';
+import { predictionService } from '../../core/services/index.js';
 import { startLocalRuntime } from '../../local/runtime.js';
 import { trainIris } from './fixtures.js';
 

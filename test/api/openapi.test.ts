@@ -12,7 +12,7 @@ import {
 } from '../../core/api/schemas.js';
 import * as z from '../../core/api/zod.js';
 import { ENV } from '../../core/config/env.js';
-import { registryService, tokenService } from '../../core/services.js';
+import { registryService, tokenService } from '../../core/services/index.js';
 import { setTrainingLauncher } from '../../lambdas/admin/launcher.js';
 import {
   type ApiResponse,

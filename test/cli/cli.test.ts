@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { authService, registryService } from '../../core/services.js';
+import { authService, registryService } from '../../core/services/index.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 
 /**

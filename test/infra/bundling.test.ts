@@ -88,6 +88,22 @@ describe('function bundles (real esbuild)', () => {
     }
   });
 
+  // Each handler imports only its part of the composition root (core/services/): the control
+  // shows the markers are there to be found where the code belongs.
+  it('each bundle carries only its own part: no ONNX runtime outside predict, no trainers outside train', () => {
+    const code = (construct: string) => readFileSync(join(assetDir(construct), 'index.mjs'), 'utf8');
+    const ORT = 'ort-wasm-simd-threaded'; // the runtime's wasm file name, a string in its loader
+    const TRAINERS = 'TreeEnsembleClassifier'; // an ONNX op the trainers' exporter writes
+    for (const construct of ['AuthFunction', 'AdminFunction', 'DocsFunction', 'TrainFunction']) {
+      expect(code(construct)).not.toContain(ORT);
+    }
+    for (const construct of ['AuthFunction', 'AdminFunction', 'DocsFunction', 'PredictFunction']) {
+      expect(code(construct)).not.toContain(TRAINERS);
+    }
+    expect(code('PredictFunction')).toContain(ORT);
+    expect(code('TrainFunction')).toContain(TRAINERS);
+  });
+
   // Load each bundle in a fresh Node process, as Lambda would, and call a route that needs no AWS.
   const invoke = (
     construct: string,

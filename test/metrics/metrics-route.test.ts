@@ -1,4 +1,4 @@
-import { trainingDeps } from '../../core/services.js';
+import { trainingDeps } from '../../core/services/index.js';
 import { trainAndRegister } from '../../core/training/service.js';
 import { metricsRoute } from '../../local/metrics-route.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';

@@ -8,7 +8,7 @@ import {
   productionModels,
   renderStatus,
 } from '../../cli/commands/status.js';
-import { registryService, trainingDeps } from '../../core/services.js';
+import { registryService, trainingDeps } from '../../core/services/index.js';
 import { trainAndRegister } from '../../core/training/service.js';
 import { readAlertRules } from '../../lib/constructs/monitoring-rules.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';

@@ -1,7 +1,7 @@
 import type { AppError } from '../../core/errors.js';
 import { decidePromotion, promotionPolicyFromEnv } from '../../core/registry/policy.js';
 import type { NewModelVersion } from '../../core/registry/types.js';
-import { registryService } from '../../core/services.js';
+import { registryService } from '../../core/services/index.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 
 let runtime: LocalRuntime;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../core/errors.js';
-import { artifactStore, registryService, runStore, trainingDeps } from '../../core/services.js';
+import { artifactStore, registryService, runStore, trainingDeps } from '../../core/services/index.js';
 import { type TrainHooks, type TrialSummary, trainAndRegister } from '../../core/training/service.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 
