@@ -41,9 +41,14 @@ export class TokenService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Fetches the key set ahead of the first request (Secrets Manager in AWS). */
+  /**
+   * Ahead of the first request: fetches the key set (Secrets Manager in AWS) and signs and checks
+   * one throwaway token, so the first caller does not pay for the HMAC key import and WebCrypto's
+   * start-up.
+   */
   async warm(): Promise<void> {
-    await this.keys.getKeys();
+    const { access_token: token } = await this.issue({ username: 'warm-up', role: 'user' });
+    await this.verifySignature(token);
   }
 
   async issue(principal: Principal): Promise<IssuedToken> {

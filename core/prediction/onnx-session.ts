@@ -121,7 +121,12 @@ export class OnnxModel {
     for (const name of ['label', 'probabilities']) {
       if (!session.outputNames.includes(name)) throw new Error(`ONNX model has no "${name}" output`);
     }
-    return new OnnxModel(session, featureCount);
+    const model = new OnnxModel(session, featureCount);
+    // A session's first run sets up its kernels' state (most of a cold first request's 20 ms
+    // here): do it while loading, and a graph that loads but cannot score fails the load, so the
+    // version already serving keeps serving.
+    await model.score(new Float32Array(featureCount), 1);
+    return model;
   }
 
   async score(rows: Float32Array, rowCount: number): Promise<ScoredBatch> {

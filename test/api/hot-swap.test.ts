@@ -123,3 +123,24 @@ test('a new production version that fails its integrity check does not replace t
   expect(pinned.body.error.code).toBe('MODEL_UNAVAILABLE');
   await registryService().promote('iris', serving);
 });
+
+test('a new version whose graph loads but cannot score its declared features does not replace the serving one', async () => {
+  const { serving } = await production();
+  const current = await registryService().resolve('iris');
+  const { name: _n, version: _v, createdAt: _c, ...data } = current;
+  // Same (intact) artifact, but the record declares a fifth feature the graph does not take.
+  const mismatched = await registryService().store.createVersion('iris', {
+    ...data,
+    featureNames: [...data.featureNames, 'extra (cm)'],
+  });
+
+  const run = load();
+  await sleep(200);
+  await registryService().promote('iris', mismatched.version);
+  await sleep(REFRESH_SECONDS * 1000 * 4);
+  const samples = await run.stop();
+
+  expect(samples.filter((s) => s.status !== 200)).toEqual([]);
+  expect(samples.every((s) => s.version === serving)).toBe(true);
+  await registryService().promote('iris', serving);
+});
