@@ -214,7 +214,7 @@ async function main() {
     report(
       `| &nbsp;&nbsp;model fetch from S3 + SHA-256, after the registry lookup (concurrent with the runtime start) | ${med((c) => c.fetchMs).toFixed(1)} |`,
     );
-    report(`| &nbsp;&nbsp;model session create | ${med((c) => c.sessionMs).toFixed(1)} |`);
+    report(`| &nbsp;&nbsp;model session create + one scoring run | ${med((c) => c.sessionMs).toFixed(1)} |`);
     report(
       `| first request: token verify, validation, first inference, response | ${med((c) => c.firstMs).toFixed(1)} |`,
     );
