@@ -25,27 +25,30 @@ export const PARAM_SPACES: Record<
     grid: { l2: [1e-4, 1e-3, 1e-2, 1e-1, 1] },
   },
   tree: {
-    random: { maxDepth: { kind: 'int', min: 2, max: 12 }, minSamplesLeaf: { kind: 'int', min: 1, max: 10 } },
-    grid: { maxDepth: [3, 5, 8, 12], minSamplesLeaf: [1, 3, 10] },
+    random: {
+      max_depth: { kind: 'int', min: 2, max: 12 },
+      min_samples_leaf: { kind: 'int', min: 1, max: 10 },
+    },
+    grid: { max_depth: [3, 5, 8, 12], min_samples_leaf: [1, 3, 10] },
   },
   forest: {
     random: {
-      nTrees: { kind: 'choice', values: [25, 50, 100] },
-      maxDepth: { kind: 'int', min: 4, max: 14 },
-      minSamplesLeaf: { kind: 'int', min: 1, max: 5 },
-      maxFeatures: { kind: 'choice', values: ['sqrt', 'log2', 0.5] },
+      n_trees: { kind: 'choice', values: [25, 50, 100] },
+      max_depth: { kind: 'int', min: 4, max: 14 },
+      min_samples_leaf: { kind: 'int', min: 1, max: 5 },
+      max_features: { kind: 'choice', values: ['sqrt', 'log2', 0.5] },
     },
-    grid: { nTrees: [50, 100], maxDepth: [6, 12], maxFeatures: ['sqrt', 0.5] },
+    grid: { n_trees: [50, 100], max_depth: [6, 12], max_features: ['sqrt', 0.5] },
   },
   gbt: {
     random: {
-      nRounds: { kind: 'choice', values: [25, 50, 100] },
-      learningRate: { kind: 'log', min: 0.03, max: 0.3 },
-      maxDepth: { kind: 'int', min: 2, max: 4 },
+      n_rounds: { kind: 'choice', values: [25, 50, 100] },
+      learning_rate: { kind: 'log', min: 0.03, max: 0.3 },
+      max_depth: { kind: 'int', min: 2, max: 4 },
       subsample: { kind: 'choice', values: [0.7, 0.85, 1] },
       l2: { kind: 'log', min: 0.1, max: 10 },
     },
-    grid: { nRounds: [50, 100], learningRate: [0.05, 0.1, 0.2], maxDepth: [2, 3] },
+    grid: { n_rounds: [50, 100], learning_rate: [0.05, 0.1, 0.2], max_depth: [2, 3] },
   },
 };
 

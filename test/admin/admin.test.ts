@@ -64,23 +64,24 @@ describe('admin API', () => {
     expect(before).toEqual([]);
     const typo = await api.call('POST', '/train', {
       token: admin,
-      json: { dataset: 'builtin:iris', model_name: 'typo', algorithm: 'tree', params: { max_depth: 3 } },
+      json: { dataset: 'builtin:iris', model_name: 'typo', algorithm: 'tree', params: { maxDepth: 3 } },
     });
     expect(typo.status).toBe(422);
     expect(typo.body.error.details).toEqual([
       {
-        field: 'params.max_depth',
-        message: 'tree has no param "max_depth"; its params are maxDepth, minSamplesSplit, minSamplesLeaf',
+        field: 'params.maxDepth',
+        message:
+          'tree has no param "maxDepth"; its params are max_depth, min_samples_split, min_samples_leaf',
       },
     ]);
     // An auto search gives its params to every algorithm: a tree-only param cannot apply to logreg.
     const auto = await api.call('POST', '/train', {
       token: admin,
-      json: { dataset: 'builtin:iris', model_name: 'typo', trials: 4, params: { maxDepth: 3 } },
+      json: { dataset: 'builtin:iris', model_name: 'typo', trials: 4, params: { max_depth: 3 } },
     });
     expect(auto.status).toBe(422);
-    expect(auto.body.error.details[0].field).toBe('params.maxDepth');
-    expect(auto.body.error.message).toMatch(/logreg has no param "maxDepth".*with algorithm auto/);
+    expect(auto.body.error.details[0].field).toBe('params.max_depth');
+    expect(auto.body.error.message).toMatch(/logreg has no param "max_depth".*with algorithm auto/);
     expect((await api.call('GET', '/runs?experiment=typo', { token: admin })).body.runs).toEqual(before);
   });
 

@@ -199,7 +199,7 @@ describe('mlops CLI', () => {
       '--algorithm',
       'tree',
       '--param',
-      'maxDepth=1',
+      'max_depth=1',
     ]);
     expect(trained.code).toBe(0);
     expect(trained.stdout).toMatch(/registered some v2 as challenger/);

@@ -13,7 +13,7 @@ describe('logistic regression', () => {
     const r = trainModel(iris, { algorithm: 'logreg', seed: 42 });
     expect(r.metrics.accuracy).toBeGreaterThanOrEqual(0.93);
     expect(r.split).toEqual({ train: 120, test: 30 });
-    expect(r.model.params).toEqual({ l2: 0.01, maxIter: 200, tol: 1e-6 });
+    expect(r.model.params).toEqual({ l2: 0.01, max_iter: 200, tol: 1e-6 });
   });
 
   it('round-trips through toJSON/load with identical predictions', () => {

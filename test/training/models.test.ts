@@ -53,11 +53,11 @@ describe('accuracy targets on the held-out split (best algorithm per dataset)', 
 describe('param validation', () => {
   const iris = loadBuiltinDataset('iris');
   it.each<[Algorithm, Record<string, number | string | boolean>, ErrorConstructor]>([
-    ['tree', { maxDepth: 0 }, RangeError],
-    ['tree', { maxDepth: 2.5 }, TypeError],
-    ['forest', { maxFeatures: 'half' }, RangeError],
+    ['tree', { max_depth: 0 }, RangeError],
+    ['tree', { max_depth: 2.5 }, TypeError],
+    ['forest', { max_features: 'half' }, RangeError],
     ['forest', { bootstrap: 'yes' }, TypeError],
-    ['gbt', { learningRate: 2 }, RangeError],
+    ['gbt', { learning_rate: 2 }, RangeError],
     ['logreg', { l2: 'big' }, TypeError],
   ])('%s rejects %j', (algorithm, params, type) => {
     expect(() => trainModel(iris, { algorithm, params })).toThrow(type);

@@ -3,24 +3,25 @@ import type { Algorithm, Params } from '../model.js';
 /**
  * Each algorithm's hyperparameters and their defaults, apart from the algorithms themselves so
  * that the admin API can check a training request's params (and answer 422) without bundling
- * the trainers.
+ * the trainers. Names are snake_case, like the rest of the API and scikit-learn's; the code
+ * reads them into camelCase fields.
  */
-export const LOGREG_DEFAULTS = { l2: 0.01, maxIter: 200, tol: 1e-6 } as const;
-export const TREE_DEFAULTS = { maxDepth: 10, minSamplesSplit: 2, minSamplesLeaf: 1 } as const;
+export const LOGREG_DEFAULTS = { l2: 0.01, max_iter: 200, tol: 1e-6 } as const;
+export const TREE_DEFAULTS = { max_depth: 10, min_samples_split: 2, min_samples_leaf: 1 } as const;
 export const FOREST_DEFAULTS = {
-  nTrees: 100,
-  maxDepth: 12,
-  minSamplesSplit: 2,
-  minSamplesLeaf: 1,
-  maxFeatures: 'sqrt',
+  n_trees: 100,
+  max_depth: 12,
+  min_samples_split: 2,
+  min_samples_leaf: 1,
+  max_features: 'sqrt',
   bootstrap: true,
 } as const;
 export const GBT_DEFAULTS = {
-  nRounds: 100,
-  learningRate: 0.1,
-  maxDepth: 3,
-  minSamplesSplit: 2,
-  minSamplesLeaf: 1,
+  n_rounds: 100,
+  learning_rate: 0.1,
+  max_depth: 3,
+  min_samples_split: 2,
+  min_samples_leaf: 1,
   l2: 1,
   subsample: 1,
 } as const;

@@ -10,7 +10,7 @@ import { checkSeed, deriveSeed, mulberry32, randomInt } from '../random.js';
 import { ColumnData, type FlatTree, growTree } from './cart.js';
 import { FOREST_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
-import { resolveMaxFeatures, treeShapeParams } from './tree-params.js';
+import { resolveMaxFeatures, treeShapeParams, treeShapeRecord } from './tree-params.js';
 
 export const FOREST_VERSION = 1;
 
@@ -38,12 +38,12 @@ export class RandomForest extends TreeEnsembleModel {
     const F = ctx.featureNames.length;
     checkMatrix(X, F);
     const shape = treeShapeParams(params, FOREST_DEFAULTS);
-    const nTrees = numberParam(params, 'nTrees', FOREST_DEFAULTS.nTrees, {
+    const nTrees = numberParam(params, 'n_trees', FOREST_DEFAULTS.n_trees, {
       min: 1,
       max: 5000,
       integer: true,
     });
-    const maxFeaturesParam = params['maxFeatures'] ?? FOREST_DEFAULTS.maxFeatures;
+    const maxFeaturesParam = params['max_features'] ?? FOREST_DEFAULTS.max_features;
     const maxFeatures = resolveMaxFeatures(maxFeaturesParam, F);
     const bootstrap = params['bootstrap'] ?? FOREST_DEFAULTS.bootstrap;
     if (typeof bootstrap !== 'boolean')
@@ -68,7 +68,7 @@ export class RandomForest extends TreeEnsembleModel {
     return new RandomForest(
       [...ctx.classes],
       [...ctx.featureNames],
-      { nTrees, ...shape, maxFeatures: maxFeaturesParam, bootstrap },
+      { n_trees: nTrees, ...treeShapeRecord(shape), max_features: maxFeaturesParam, bootstrap },
       trees,
     );
   }

@@ -11,7 +11,7 @@ import { checkSeed, deriveSeed, mulberry32 } from '../random.js';
 import { ColumnData, type FlatTree, growTree, leafOf } from './cart.js';
 import { GBT_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
-import { treeShapeParams } from './tree-params.js';
+import { treeShapeParams, treeShapeRecord } from './tree-params.js';
 
 export const GBT_VERSION = 1;
 
@@ -67,12 +67,12 @@ export class GradientBoostedTrees extends TreeEnsembleModel {
     const F = ctx.featureNames.length;
     checkMatrix(X, F);
     const shape = treeShapeParams(params, GBT_DEFAULTS);
-    const nRounds = numberParam(params, 'nRounds', GBT_DEFAULTS.nRounds, {
+    const nRounds = numberParam(params, 'n_rounds', GBT_DEFAULTS.n_rounds, {
       min: 1,
       max: 5000,
       integer: true,
     });
-    const learningRate = numberParam(params, 'learningRate', GBT_DEFAULTS.learningRate, {
+    const learningRate = numberParam(params, 'learning_rate', GBT_DEFAULTS.learning_rate, {
       min: 1e-4,
       max: 1,
     });
@@ -132,7 +132,7 @@ export class GradientBoostedTrees extends TreeEnsembleModel {
     return new GradientBoostedTrees(
       [...ctx.classes],
       [...ctx.featureNames],
-      { nRounds, learningRate, ...shape, l2, subsample },
+      { n_rounds: nRounds, learning_rate: learningRate, ...treeShapeRecord(shape), l2, subsample },
       state,
     );
   }

@@ -29,7 +29,11 @@ function resolveParams(params: Params) {
   checkKnownParams(params, PARAM_NAMES, 'logreg');
   return {
     l2: numberParam(params, 'l2', LOGREG_DEFAULTS.l2, { min: 0, max: 1e3 }),
-    maxIter: numberParam(params, 'maxIter', LOGREG_DEFAULTS.maxIter, { min: 1, max: 100_000, integer: true }),
+    maxIter: numberParam(params, 'max_iter', LOGREG_DEFAULTS.max_iter, {
+      min: 1,
+      max: 100_000,
+      integer: true,
+    }),
     tol: numberParam(params, 'tol', LOGREG_DEFAULTS.tol, { min: 0, max: 1 }),
   };
 }
@@ -203,7 +207,12 @@ export class LogisticRegression implements TrainedModel {
       coefficients: Array.from(theta.subarray(0, C * F), f32),
       intercepts: Array.from(theta.subarray(C * F), f32),
     };
-    return new LogisticRegression([...ctx.classes], [...ctx.featureNames], { ...p }, state);
+    return new LogisticRegression(
+      [...ctx.classes],
+      [...ctx.featureNames],
+      { l2: p.l2, max_iter: p.maxIter, tol: p.tol },
+      state,
+    );
   }
 
   static load(json: ModelJson): LogisticRegression {

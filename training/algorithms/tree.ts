@@ -2,7 +2,7 @@ import { checkKnownParams, checkMatrix, type FitContext, type ModelJson, type Pa
 import { ColumnData, type FlatTree, growTree } from './cart.js';
 import { TREE_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
-import { treeShapeParams } from './tree-params.js';
+import { treeShapeParams, treeShapeRecord } from './tree-params.js';
 
 export const TREE_VERSION = 1;
 
@@ -32,7 +32,7 @@ export class DecisionTree extends TreeEnsembleModel {
       new Float64Array(X.length).fill(1),
       { ...p, maxFeatures: data.F },
     );
-    return new DecisionTree([...ctx.classes], [...ctx.featureNames], { ...p }, tree);
+    return new DecisionTree([...ctx.classes], [...ctx.featureNames], treeShapeRecord(p), tree);
   }
 
   static load(json: ModelJson): DecisionTree {
