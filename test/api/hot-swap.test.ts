@@ -99,17 +99,26 @@ test('promoting a version during a load test: zero failures, new version within 
   expect(samples.length).toBeGreaterThan(20);
 });
 
-test('a new production version that fails its integrity check does not replace the serving one', async () => {
+/**
+ * Registers a copy of the production version with `change` applied, promotes it under load, and
+ * returns what the load saw (every answer, and which version gave it) and the serving version.
+ */
+async function promoteBrokenCopy(change: (data: Record<string, unknown>) => Record<string, unknown>) {
   const { serving } = await production();
-  const current = await registryService().resolve('iris');
-  const { name: _n, version: _v, createdAt: _c, ...data } = current;
-  const broken = await registryService().store.createVersion('iris', { ...data, sha256: '0'.repeat(64) });
-
+  const { name: _n, version: _v, createdAt: _c, ...data } = await registryService().resolve('iris');
+  const broken = await registryService().store.createVersion('iris', change(data) as typeof data);
   const run = load();
   await sleep(200);
   await registryService().promote('iris', broken.version);
   await sleep(REFRESH_SECONDS * 1000 * 4);
-  const samples = await run.stop();
+  return { serving, broken, samples: await run.stop() };
+}
+
+test('a new production version that fails its integrity check does not replace the serving one', async () => {
+  const { serving, broken, samples } = await promoteBrokenCopy((data) => ({
+    ...data,
+    sha256: '0'.repeat(64),
+  }));
 
   expect(samples.filter((s) => s.status !== 200)).toEqual([]);
   expect(samples.every((s) => s.version === serving)).toBe(true);
@@ -125,20 +134,11 @@ test('a new production version that fails its integrity check does not replace t
 });
 
 test('a new version whose graph loads but cannot score its declared features does not replace the serving one', async () => {
-  const { serving } = await production();
-  const current = await registryService().resolve('iris');
-  const { name: _n, version: _v, createdAt: _c, ...data } = current;
   // Same (intact) artifact, but the record declares a fifth feature the graph does not take.
-  const mismatched = await registryService().store.createVersion('iris', {
+  const { serving, samples } = await promoteBrokenCopy((data) => ({
     ...data,
-    featureNames: [...data.featureNames, 'extra (cm)'],
-  });
-
-  const run = load();
-  await sleep(200);
-  await registryService().promote('iris', mismatched.version);
-  await sleep(REFRESH_SECONDS * 1000 * 4);
-  const samples = await run.stop();
+    featureNames: [...(data['featureNames'] as string[]), 'extra (cm)'],
+  }));
 
   expect(samples.filter((s) => s.status !== 200)).toEqual([]);
   expect(samples.every((s) => s.version === serving)).toBe(true);
