@@ -4,14 +4,13 @@ import './prestart.js';
 import type { Health, ModelInfo, ServiceIndex } from '../../core/api/schemas.js';
 import { ModelInfoQuery, PredictOneBody, predictManyBody } from '../../core/api/schemas.js';
 import { SERVICE } from '../../core/api/service-info.js';
-import type * as z from '../../core/api/zod.js';
 import { isAppError } from '../../core/errors.js';
 import type { VersionSelector } from '../../core/registry/service.js';
 import { tokenService } from '../../core/services/auth.js';
 import { settings } from '../../core/services/lazy.js';
 import { predictionService } from '../../core/services/prediction.js';
 import { requirePrincipal } from '../shared/auth.js';
-import { httpHandler, json, parseJson, validate } from '../shared/http.js';
+import { httpHandler, json, parseJson, type ResponseBody, validate } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 
 /**
@@ -53,9 +52,6 @@ async function warmUp(): Promise<void> {
 }
 await warmUp();
 
-/** A response schema's body without `request_id`, which httpHandler adds (as `ResponseBody` in ../shared/http.ts). */
-type Body<S extends z.ZodMiniType> = Omit<z.infer<S>, 'request_id'>;
-
 /** POST /predict, GET /model-info, GET /health, GET /. */
 export const handler = httpHandler({
   'GET /': async () =>
@@ -70,10 +66,10 @@ export const handler = httpHandler({
         token: '/token',
         users: '/users',
       },
-    } satisfies Body<typeof ServiceIndex>),
+    } satisfies ResponseBody<typeof ServiceIndex>),
 
   'GET /health': async (_event, ctx) => {
-    let body: Body<typeof Health>;
+    let body: ResponseBody<typeof Health>;
     try {
       const model = await predictionService().model();
       const reachable = predictionService().registryReachable;
@@ -140,7 +136,7 @@ export const handler = httpHandler({
       run_id: record.runId,
       dataset: { ...record.dataset },
       sha256: record.sha256,
-    } satisfies Body<typeof ModelInfo>);
+    } satisfies ResponseBody<typeof ModelInfo>);
   },
 });
 
