@@ -1,5 +1,5 @@
-import { PARAM_DEFAULTS, unknownParams } from '../../training/algorithms/defaults.js';
-import type { Algorithm, Params } from '../../training/model.js';
+import { unknownParams } from '../../training/algorithms/defaults.js';
+import { ALGORITHMS, type Algorithm, type Params } from '../../training/model.js';
 import { AppError } from '../errors.js';
 
 export interface ParamsRequest {
@@ -11,7 +11,7 @@ export interface ParamsRequest {
 /** Which algorithms a request trains: the one named, every one for `auto`, logreg by default. */
 export function algorithmsOf(request: ParamsRequest): Algorithm[] {
   const algorithm = request.algorithm ?? ((request.trials ?? 1) > 1 ? 'auto' : 'logreg');
-  return algorithm === 'auto' ? (Object.keys(PARAM_DEFAULTS) as Algorithm[]) : [algorithm];
+  return algorithm === 'auto' ? [...ALGORITHMS] : [algorithm];
 }
 
 /**

@@ -31,7 +31,7 @@ import {
 import type { RegistryService } from '../registry/service.js';
 import type { Metrics, ModelVersion } from '../registry/types.js';
 import type { DatasetInfo, Run, RunStore } from '../tracking/store.js';
-import { checkParams } from './params-check.js';
+import { algorithmsOf, checkParams } from './params-check.js';
 
 export interface TrainRequest {
   /** `builtin:<name>`, `s3://bucket/key` or a local path. */
@@ -228,7 +228,7 @@ function planCandidates(request: TrainRequest, seed: number): Candidate[] {
   }
   checkParams(request);
   if (trials === 1 && algorithm !== 'auto') return [{ algorithm, params: request.params ?? {} }];
-  const algorithms = algorithm === 'auto' ? available : [algorithm];
+  const algorithms = algorithmsOf(request);
   const count = algorithm === 'auto' ? Math.max(trials, algorithms.length) : trials;
   // Explicit params pin those values in every trial; the search varies the rest.
   const strategy = request.search ?? 'random';
