@@ -1,3 +1,4 @@
+import { getXRayTraceIdFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 const SERVICE = 'mlops';
@@ -22,7 +23,7 @@ export interface AccessLogFields {
  */
 export function accessLog(fields: AccessLogFields): void {
   if (logger.level > INFO) return;
-  const traceId = process.env['_X_AMZN_TRACE_ID']?.match(/Root=([^;]+)/)?.[1];
+  const traceId = getXRayTraceIdFromEnv();
   process.stdout.write(
     `${JSON.stringify({
       level: 'INFO',
