@@ -86,7 +86,6 @@ let runtimeReady: Promise<void> | undefined;
  */
 export function warmRuntime(): Promise<void> {
   runtimeReady ??= (async () => {
-    configureRuntime();
     await prefetchRuntime();
     const identity = encodeModel({
       name: 'warmup',
