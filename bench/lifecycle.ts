@@ -14,7 +14,7 @@ import type { NewModelVersion } from '../core/registry/types.js';
 import { predictionService, registryService, trainingDeps } from '../core/services/index.js';
 import { trainAndRegister } from '../core/training/service.js';
 import { startLocalRuntime } from '../local/runtime.js';
-import { loadBuiltinDataset, mulberry32 } from '../training/index.js';
+import { loadBuiltinDataset, mulberry32, rowsOf } from '../training/index.js';
 
 const DOC = fileURLToPath(new URL('../docs/lifecycle-bench.md', import.meta.url));
 const MEMORY_ROWS = 50_000;
@@ -177,7 +177,8 @@ async function main() {
     out();
     {
       const ds = loadBuiltinDataset('breast_cancer');
-      const rows = Array.from({ length: 50_000 }, (_, i) => ds.X[i % ds.rows]!);
+      const all = rowsOf(ds);
+      const rows = Array.from({ length: 50_000 }, (_, i) => all[i % ds.rows]!);
       await predictionService().predict({ rows: rows.slice(0, 1), single: false, model: 'breast_cancer' }); // load
       const started = performance.now();
       for (let at = 0; at < rows.length; at += 5000) {

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RegistryService } from '../core/registry/service.js';
 import { loadBuiltinDataset } from '../training/builtin-datasets.js';
+import { rowsOf } from '../training/dataset.js';
 import { mulberry32, type Rng } from '../training/random.js';
 
 export const BROKEN_MODEL = 'simulator-broken';
@@ -87,7 +88,7 @@ class Simulator {
     private readonly rng: Rng,
     private readonly user = { username: 'simulator', password: 'simulated-traffic-1' },
   ) {
-    this.rows = loadBuiltinDataset('iris').X;
+    this.rows = rowsOf(loadBuiltinDataset('iris'));
   }
 
   async login(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Dataset, FeatureSchema } from './dataset.js';
+import type { Dataset, FeatureColumns, FeatureSchema } from './dataset.js';
 import type { Metrics } from './evaluate.js';
 import type { Algorithm, Params, TrainedModel } from './model.js';
 
@@ -183,21 +183,27 @@ export function binIndex(value: number, quantiles: readonly number[]): number {
   return lo;
 }
 
-/** Per-feature reference statistics for drift checks (population std; `bins` equal-frequency bins). */
+/**
+ * Per-feature reference statistics for drift checks over the given rows of float32 columns (population
+ * std; `bins` equal-frequency bins).
+ */
 export function baselineStats(
-  X: readonly (readonly number[])[],
+  data: FeatureColumns & { y: ArrayLike<number> },
+  rows: ArrayLike<number>,
   featureNames: readonly string[],
-  y: readonly number[],
   classes: readonly string[],
   options: { bins?: number } = {},
 ): Baseline {
   const bins = options.bins ?? 10;
   if (!Number.isInteger(bins) || bins < 2 || bins > 100)
     throw new RangeError(`bins must be in [2, 100], got ${bins}`);
-  const n = X.length;
-  if (n === 0) throw new RangeError('X must have at least 1 row');
+  const n = rows.length;
+  if (n === 0) throw new RangeError('rows must name at least 1 row');
   const features = featureNames.map((name, j) => {
-    const values = Float64Array.from(X, (row) => row[j]!).sort();
+    const column = data.columns[j]!;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = column[rows[i]!]!;
+    values.sort();
     let sum = 0;
     for (const v of values) sum += v;
     const mean = sum / n;
@@ -219,12 +225,12 @@ export function baselineStats(
     };
   });
   const counts = new Array<number>(classes.length).fill(0);
-  for (const c of y) counts[c]! += 1;
+  for (let i = 0; i < n; i++) counts[data.y[rows[i]!]!]! += 1;
   return {
     rows: n,
     features,
     classCounts: Object.fromEntries(classes.map((c, i) => [c, counts[i]!])),
-    classShares: Object.fromEntries(classes.map((c, i) => [c, y.length === 0 ? 0 : counts[i]! / y.length])),
+    classShares: Object.fromEntries(classes.map((c, i) => [c, counts[i]! / n])),
   };
 }
 

@@ -17,10 +17,14 @@ export type DatasetErrorCode =
   | 'UNTERMINATED_QUOTE'
   | 'RAGGED_ROW'
   | 'NON_NUMERIC'
+  | 'OUT_OF_RANGE'
   | 'MISSING_LABEL'
   | 'SINGLE_CLASS'
   | 'TOO_FEW_ROWS'
-  | 'UNKNOWN_DATASET';
+  | 'UNKNOWN_DATASET'
+  | 'TOO_LARGE'
+  | 'TOO_MANY_CLASSES'
+  | 'TRUNCATED';
 
 /** The data cannot be used for training; the message names the line/column where it applies. */
 export class DatasetError extends TrainingError {

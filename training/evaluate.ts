@@ -20,35 +20,39 @@ export interface Metrics {
 
 const EPS = 1e-15;
 
+/** Class probabilities: one array per row, or a flat row-major [rows × classes] buffer. */
+export type Probabilities = readonly (readonly number[])[] | Float32Array;
+
 export function confusionMatrix(
-  yTrue: readonly number[],
-  yPred: readonly number[],
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
   nClasses: number,
 ): number[][] {
   if (yTrue.length !== yPred.length) {
     throw new RangeError(`yPred must have ${yTrue.length} entries, got ${yPred.length}`);
   }
   const m = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
-  yTrue.forEach((t, i) => {
-    m[t]![yPred[i]!]! += 1;
-  });
+  for (let i = 0; i < yTrue.length; i++) m[yTrue[i]!]![yPred[i]!]! += 1;
   return m;
 }
 
-export function logLoss(yTrue: readonly number[], proba: readonly (readonly number[])[]): number {
-  if (yTrue.length === 0) return 0;
+export function logLoss(yTrue: ArrayLike<number>, proba: Probabilities): number {
+  const n = yTrue.length;
+  if (n === 0) return 0;
+  const C = proba instanceof Float32Array ? proba.length / n : 0;
   let sum = 0;
-  yTrue.forEach((t, i) => {
-    const p = Math.min(1 - EPS, Math.max(EPS, proba[i]?.[t] ?? 0));
-    sum -= Math.log(p);
-  });
-  return sum / yTrue.length;
+  for (let i = 0; i < n; i++) {
+    const t = yTrue[i]!;
+    const raw = proba instanceof Float32Array ? proba[i * C + t] : (proba as number[][])[i]?.[t];
+    sum -= Math.log(Math.min(1 - EPS, Math.max(EPS, raw ?? 0)));
+  }
+  return sum / n;
 }
 
 export function evaluate(
-  yTrue: readonly number[],
-  yPred: readonly number[],
-  proba: readonly (readonly number[])[],
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  proba: Probabilities,
   classes: readonly string[],
 ): Metrics {
   const cm = confusionMatrix(yTrue, yPred, classes.length);

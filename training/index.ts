@@ -34,22 +34,38 @@ export {
   loadBuiltinDataset,
   readBuiltinDataset,
 } from './builtin-datasets.js';
-export { parseCsv } from './csv.js';
+export { CsvTokenizer, parseCsv, parseNumber } from './csv.js';
 export {
+  columnsOf,
   type Dataset,
+  DatasetReader,
+  type FeatureColumns,
   type FeatureSchema,
   type ParseDatasetOptions,
   parseDataset,
+  readDataset,
+  rowsOf,
   selectRows,
 } from './dataset.js';
 export { DatasetError, type DatasetErrorCode, ModelFormatError, TrainingError } from './errors.js';
-export { type ClassMetrics, confusionMatrix, evaluate, logLoss, type Metrics } from './evaluate.js';
+export {
+  type ClassMetrics,
+  confusionMatrix,
+  evaluate,
+  logLoss,
+  type Metrics,
+  type Probabilities,
+} from './evaluate.js';
+export { DATASET_LIMITS, type DatasetLimits, formatBytes } from './limits.js';
 export {
   ALGORITHMS,
   type Algorithm,
+  type FitData,
+  fitDataOf,
   type ModelJson,
   type Params,
   type ParamValue,
+  type Scores,
   type TrainedModel,
 } from './model.js';
 export { ONNX_INPUT, ONNX_LABEL, ONNX_PROBABILITIES } from './onnx/classifier-graphs.js';
@@ -75,5 +91,5 @@ export {
   searchSpace,
   type TrialReport,
 } from './search.js';
-export { type SplitIndices, stratifiedKFold, stratifiedSplit } from './split.js';
+export { gather, type SplitIndices, stratifiedKFold, stratifiedSplit } from './split.js';
 export { type TrainOptions, type TrainResult, trainModel } from './train.js';

@@ -31,6 +31,16 @@ export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
   return items;
 }
 
+/** Fisher–Yates shuffle of a[start, end) in place: the same draws as shuffleInPlace on that slice. */
+export function shuffleRange(a: Int32Array, start: number, end: number, rng: Rng): void {
+  for (let i = end - start - 1; i > 0; i--) {
+    const j = randomInt(rng, i + 1);
+    const tmp = a[start + i]!;
+    a[start + i] = a[start + j]!;
+    a[start + j] = tmp;
+  }
+}
+
 /** Derives an independent child seed (e.g. one per tree) from a parent seed and an index. */
 export function deriveSeed(seed: number, index: number): number {
   let h = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;

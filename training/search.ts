@@ -1,9 +1,9 @@
 import { algorithmSpec } from './algorithms/registry.js';
-import { type Dataset, selectRows } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import type { Metrics } from './evaluate.js';
 import type { Algorithm, Params, ParamValue } from './model.js';
 import { checkSeed, deriveSeed, mulberry32, type Rng } from './random.js';
-import { type SplitIndices, stratifiedKFold, stratifiedSplit } from './split.js';
+import { gather, type SplitIndices, stratifiedKFold, stratifiedSplit } from './split.js';
 import { type TrainResult, trainModel } from './train.js';
 
 export type SearchStrategy = 'random' | 'grid';
@@ -181,7 +181,7 @@ export function scoreOf(metrics: Metrics, metric: SearchMetric): number {
 }
 
 /** Map split indices that refer to the `within` subset back to dataset row indices. */
-const remap = (s: SplitIndices, within: readonly number[]): SplitIndices => ({
+const remap = (s: SplitIndices, within: Int32Array): SplitIndices => ({
   train: s.train.map((i) => within[i]!),
   test: s.test.map((i) => within[i]!),
 });
@@ -201,7 +201,7 @@ export function runSearch(
   const metric = options.metric ?? 'accuracy';
   const testSize = options.testSize ?? 0.2;
   const outer = stratifiedSplit(dataset.y, { testSize, seed });
-  const trainY = selectRows(dataset, outer.train).y;
+  const trainY = gather(dataset.y, outer.train);
   const scoring: SplitIndices[] =
     options.cv !== undefined
       ? stratifiedKFold(trainY, { k: options.cv, seed }).map((f) => remap(f, outer.train))

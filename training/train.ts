@@ -1,9 +1,9 @@
 import { algorithmSpec } from './algorithms/registry.js';
-import { type Dataset, selectRows } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import { evaluate, type Metrics } from './evaluate.js';
 import type { Algorithm, Params, TrainedModel } from './model.js';
 import { checkSeed } from './random.js';
-import { type SplitIndices, stratifiedSplit } from './split.js';
+import { gather, stratifiedSplit } from './split.js';
 
 export interface TrainOptions {
   algorithm: Algorithm;
@@ -11,7 +11,7 @@ export interface TrainOptions {
   testSize?: number;
   params?: Params;
   /** Reuse a precomputed split (e.g. during search) instead of deriving it from seed/testSize. */
-  split?: SplitIndices;
+  split?: { train: ArrayLike<number>; test: ArrayLike<number> };
 }
 
 export interface TrainResult {
@@ -23,23 +23,27 @@ export interface TrainResult {
   durationMs: number;
 }
 
+const toIndex = (a: ArrayLike<number>) => (a instanceof Int32Array ? a : Int32Array.from(a));
+
 /** Splits (stratified, seeded), fits on train, evaluates on test and exports ONNX. Pure: no I/O. */
-export function trainModel(dataset: Dataset, options: TrainOptions): TrainResult {
+export function trainModel(
+  dataset: Pick<Dataset, 'columns' | 'rows' | 'y' | 'classes' | 'featureNames'>,
+  options: TrainOptions,
+): TrainResult {
   const started = performance.now();
   const spec = algorithmSpec(options.algorithm);
   const seed = checkSeed(options.seed ?? 42);
-  const split = options.split ?? stratifiedSplit(dataset.y, { testSize: options.testSize ?? 0.2, seed });
-  const train = selectRows(dataset, split.train);
-  const test = selectRows(dataset, split.test);
+  const split = options.split
+    ? { train: toIndex(options.split.train), test: toIndex(options.split.test) }
+    : stratifiedSplit(dataset.y, { testSize: options.testSize ?? 0.2, seed });
   const model = spec.fit(
-    train.X,
-    train.y,
+    { columns: dataset.columns, y: dataset.y, index: split.train },
     { classes: dataset.classes, featureNames: dataset.featureNames, seed },
     options.params ?? {},
   );
-  const proba = model.predictProba(test.X);
-  // model.predict, not argmax(proba): it applies the same label rule as the exported graph.
-  const metrics = evaluate(test.y, model.predict(test.X), proba, dataset.classes);
+  // model.score's labels, not argmax(proba): the same label rule as the exported graph.
+  const scores = model.score(dataset, split.test);
+  const metrics = evaluate(gather(dataset.y, split.test), scores.labels, scores.proba, dataset.classes);
   const onnx = model.toOnnx();
   return {
     model,

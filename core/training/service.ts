@@ -348,14 +348,7 @@ async function registerBest(
   }).train;
   const baseline = await put(
     'baseline.json',
-    JSON.stringify(
-      baselineStats(
-        trainRows.map((i) => dataset.X[i]!),
-        dataset.featureNames,
-        trainRows.map((i) => dataset.y[i]!),
-        dataset.classes,
-      ),
-    ),
+    JSON.stringify(baselineStats(dataset, trainRows, dataset.featureNames, dataset.classes)),
     'application/json',
   );
   const picture = await put(

@@ -1,6 +1,7 @@
 import {
   baselineStats,
   binIndex,
+  columnsOf,
   confusionMatrixSvg,
   loadBuiltinDataset,
   modelCard,
@@ -61,12 +62,9 @@ describe('confusionMatrixSvg', () => {
 
 describe('baselineStats', () => {
   const X = Array.from({ length: 100 }, (_, i) => [i + 1, 7]);
-  const base = baselineStats(
-    X,
-    ['ramp', 'const'],
-    X.map((_, i) => (i < 25 ? 0 : 1)),
-    ['x', 'y'],
-  );
+  const data = { ...columnsOf(X, 2), y: X.map((_, i) => (i < 25 ? 0 : 1)) };
+  const all = X.map((_, i) => i);
+  const base = baselineStats(data, all, ['ramp', 'const'], ['x', 'y']);
 
   it('computes moments, decile edges and per-bin counts', () => {
     const ramp = base.features[0]!;
@@ -93,7 +91,7 @@ describe('baselineStats', () => {
   });
 
   it('rejects bad bin counts and empty data', () => {
-    expect(() => baselineStats(X, ['a', 'b'], [], [], { bins: 1 })).toThrow(RangeError);
-    expect(() => baselineStats([], ['a'], [], [])).toThrow(RangeError);
+    expect(() => baselineStats(data, all, ['a', 'b'], ['x', 'y'], { bins: 1 })).toThrow(RangeError);
+    expect(() => baselineStats(data, [], ['a'], ['x', 'y'])).toThrow(RangeError);
   });
 });

@@ -8,6 +8,7 @@ import {
   loadBuiltinDataset,
   parseCsv,
   parseDataset,
+  rowsOf,
 } from '../../training/index.js';
 
 function codeOf(fn: () => unknown): DatasetErrorCode | undefined {
@@ -34,16 +35,18 @@ describe('parseCsv', () => {
 describe('parseDataset', () => {
   const csv = 'x1,"x,2",label\n1,2,b\n3,4.5e0,a\n-1,.5,b\n';
 
-  it('builds X, y, sorted classes, schema and fingerprint', () => {
+  it('builds float32 columns, y, sorted classes, schema and fingerprint', () => {
     const ds = parseDataset(Buffer.from(csv), { target: 'label', name: 'toy' });
     expect(ds.featureNames).toEqual(['x1', 'x,2']);
     expect(ds.classes).toEqual(['a', 'b']);
-    expect(ds.X).toEqual([
+    expect(ds.columns).toEqual([Float32Array.from([1, 3, -1]), Float32Array.from([2, 4.5, 0.5])]);
+    expect(ds.columns[0]!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(rowsOf(ds)).toEqual([
       [1, 2],
       [3, 4.5],
       [-1, 0.5],
     ]);
-    expect(ds.y).toEqual([1, 0, 1]);
+    expect([...ds.y]).toEqual([1, 0, 1]);
     expect(ds.rows).toBe(3);
     expect(ds.schema).toEqual([
       { name: 'x1', type: 'number' },
@@ -55,7 +58,7 @@ describe('parseDataset', () => {
   it('keeps only the requested features, in the requested order', () => {
     const ds = parseDataset(csv, { target: 'label', features: ['x,2'] });
     expect(ds.featureNames).toEqual(['x,2']);
-    expect(ds.X[1]).toEqual([4.5]);
+    expect(rowsOf(ds)[1]).toEqual([4.5]);
   });
 
   it('sorts numeric class labels numerically', () => {

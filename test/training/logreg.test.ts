@@ -3,6 +3,7 @@ import {
   loadBuiltinDataset,
   loadModel,
   ModelFormatError,
+  rowsOf,
   trainModel,
 } from '../../training/index.js';
 
@@ -20,7 +21,7 @@ describe('logistic regression', () => {
     const { model } = trainModel(iris, { algorithm: 'logreg', params: { l2: 0.1 } });
     const restored = loadModel(JSON.parse(JSON.stringify(model.toJSON())));
     expect(restored).toBeInstanceOf(LogisticRegression);
-    expect(restored.predictProba(iris.X)).toEqual(model.predictProba(iris.X));
+    expect(restored.predictProba(rowsOf(iris))).toEqual(model.predictProba(rowsOf(iris)));
   });
 
   it('rejects a wrong tag on load and bad params/inputs', () => {

@@ -5,6 +5,7 @@ import {
   loadBuiltinDataset,
   loadModel,
   ModelFormatError,
+  rowsOf,
   trainModel,
 } from '../../training/index.js';
 
@@ -18,8 +19,8 @@ describe.each(algorithms)('%s model', (algorithm) => {
     const json = JSON.parse(JSON.stringify(model.toJSON()));
     expect(json).toMatchObject({ name: algorithm, version: 1 });
     const restored = loadModel(json);
-    expect(restored.predictProba(wine.X)).toEqual(model.predictProba(wine.X));
-    expect(restored.predict(wine.X)).toEqual(model.predict(wine.X));
+    expect(restored.predictProba(rowsOf(wine))).toEqual(model.predictProba(rowsOf(wine)));
+    expect(restored.predict(rowsOf(wine))).toEqual(model.predict(rowsOf(wine)));
     expect(restored.toOnnx()).toEqual(model.toOnnx());
   });
 
@@ -32,7 +33,7 @@ describe.each(algorithms)('%s model', (algorithm) => {
 
   it('produces probabilities that sum to ~1 per row', () => {
     const { model } = trainModel(wine, { algorithm });
-    for (const row of model.predictProba(wine.X.slice(0, 20))) {
+    for (const row of model.predictProba(rowsOf(wine).slice(0, 20))) {
       expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     }
   });

@@ -50,7 +50,7 @@ describe('stratifiedKFold', () => {
   it('partitions the rows into k disjoint, balanced test folds', () => {
     const folds = stratifiedKFold(y, { k: 5, seed: 3 });
     expect(folds).toHaveLength(5);
-    const all = folds.flatMap((f) => f.test).sort((a, b) => a - b);
+    const all = folds.flatMap((f) => [...f.test]).sort((a, b) => a - b);
     expect(all).toEqual(y.map((_, i) => i));
     for (const f of folds) {
       expect(f.test).toHaveLength(20);

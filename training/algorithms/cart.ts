@@ -1,6 +1,6 @@
 // Own CART instead of ml-cart: gradient boosting needs Newton-step (gradient/hessian) leaves, ONNX parity
 // needs thresholds chosen exactly in float32, and one presorted builder then serves tree, forest and gbt.
-import { f32 } from '../model.js';
+import { type FitData, f32 } from '../model.js';
 import { type Rng, randomInt } from '../random.js';
 
 /** A tree as parallel arrays in preorder; node 0 is the root. */
@@ -15,7 +15,39 @@ export interface FlatTree {
   value: number[][];
 }
 
-/** Feature columns rounded to float32 (what ONNX sees) plus each column's sorted row order. */
+/** Float32 ascending order key of a float32 bit pattern (-0 keyed as +0: they compare equal). */
+function sortKey(bits: number): number {
+  if (bits === 0x80000000) return 0x80000000;
+  return (bits & 0x80000000 ? ~bits : bits | 0x80000000) >>> 0;
+}
+
+/**
+ * Row order of a float32 column, ascending, ties by row index: a stable LSD radix sort on the float bits
+ * (two 16-bit passes), linear where a comparison sort of a million rows per feature is not.
+ */
+export function argsortFloat32(col: Float32Array): Int32Array {
+  const n = col.length;
+  const bits = new Uint32Array(col.buffer, col.byteOffset, n);
+  const keys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) keys[i] = sortKey(bits[i]!);
+  let order = new Int32Array(n);
+  let next = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const counts = new Int32Array(65537);
+  for (const shift of [0, 16]) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((keys[i]! >>> shift) & 0xffff) + 1]! += 1;
+    for (let b = 0; b < 65536; b++) counts[b + 1]! += counts[b]!;
+    for (let p = 0; p < n; p++) {
+      const i = order[p]!;
+      next[counts[(keys[i]! >>> shift) & 0xffff]!++] = i;
+    }
+    [order, next] = [next, order];
+  }
+  return order;
+}
+
+/** The fitting rows' feature columns (float32, what ONNX sees), compacted, plus each column's sorted order. */
 export class ColumnData {
   private constructor(
     readonly n: number,
@@ -24,24 +56,20 @@ export class ColumnData {
     readonly order: Int32Array[],
   ) {}
 
-  static from(X: readonly (readonly number[])[], F: number): ColumnData {
-    const n = X.length;
-    const cols: Float32Array[] = [];
-    const order: Int32Array[] = [];
-    for (let f = 0; f < F; f++) {
-      const col = Float32Array.from(X, (row) => row[f]!);
-      cols.push(col);
-      const idx = Int32Array.from({ length: n }, (_, i) => i);
-      // Ties broken by row index so the order (and every split) is deterministic.
-      idx.sort((a, b) => col[a]! - col[b]! || a - b);
-      order.push(idx);
-    }
-    return new ColumnData(n, F, cols, order);
+  static from(data: FitData): ColumnData {
+    const { index } = data;
+    const n = index.length;
+    const cols = data.columns.map((column) => {
+      const col = new Float32Array(n);
+      for (let i = 0; i < n; i++) col[i] = column[index[i]!]!;
+      return col;
+    });
+    return new ColumnData(n, cols.length, cols, cols.map(argsortFloat32));
   }
 }
 
 export type TreeTarget =
-  | { kind: 'class'; y: readonly number[]; nClasses: number }
+  | { kind: 'class'; y: ArrayLike<number>; nClasses: number }
   | { kind: 'newton'; grad: Float64Array; hess: Float64Array; l2: number };
 
 export interface GrowOptions {
@@ -224,15 +252,6 @@ export function growTree(
 
   build(0, m, 0);
   return tree;
-}
-
-/** Leaf reached by a row, comparing float32(x) <= float32 threshold exactly as onnxruntime does. */
-export function leafOf(tree: FlatTree, row: readonly number[]): number[] {
-  let node = 0;
-  while (tree.feature[node]! >= 0) {
-    node = f32(row[tree.feature[node]!]!) <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
-  }
-  return tree.value[node]!;
 }
 
 export function treeDepth(tree: FlatTree, node = 0): number {

@@ -24,6 +24,10 @@ export const GBT_DEFAULTS = {
   min_samples_leaf: 1,
   l2: 1,
   subsample: 1,
+  max_bins: 255,
+  early_stopping: 'auto',
+  validation_fraction: 0.1,
+  n_iter_no_change: 10,
 } as const;
 
 export const PARAM_DEFAULTS: Readonly<Record<Algorithm, Readonly<Params>>> = {

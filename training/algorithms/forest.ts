@@ -1,20 +1,29 @@
 import {
+  checkFitData,
   checkKnownParams,
-  checkMatrix,
   type FitContext,
+  type FitData,
   type ModelJson,
   numberParam,
   type Params,
 } from '../model.js';
 import { checkSeed, deriveSeed, mulberry32, randomInt } from '../random.js';
-import { ColumnData, type FlatTree, growTree } from './cart.js';
+import { gather } from '../split.js';
+import { BinnedTreeGrower } from './binned-cart.js';
+import { binRows, fitBinEdges } from './binning.js';
+import type { FlatTree } from './cart.js';
 import { FOREST_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { resolveMaxFeatures, treeShapeParams, treeShapeRecord } from './tree-params.js';
 
 export const FOREST_VERSION = 1;
+/** Bins per feature: splits are exact up to 255 distinct values, quantile cut points above. */
+const MAX_BINS = 255;
 
-/** Random forest: seeded bootstrap per tree + random feature subset per split; leaf distributions averaged. */
+/**
+ * Random forest: seeded bootstrap per tree + random feature subset per split, trees grown on features
+ * binned once (binned-cart.ts); leaf distributions averaged.
+ */
 export class RandomForest extends TreeEnsembleModel {
   readonly algorithm = 'forest' as const;
   protected readonly layout: EnsembleLayout;
@@ -33,10 +42,10 @@ export class RandomForest extends TreeEnsembleModel {
     };
   }
 
-  static train(X: number[][], y: number[], ctx: FitContext, params: Params = {}): RandomForest {
+  static train(fit: FitData, ctx: FitContext, params: Params = {}): RandomForest {
     checkKnownParams(params, Object.keys(FOREST_DEFAULTS), 'forest');
     const F = ctx.featureNames.length;
-    checkMatrix(X, F);
+    checkFitData(fit, F);
     const shape = treeShapeParams(params, FOREST_DEFAULTS);
     const nTrees = numberParam(params, 'n_trees', FOREST_DEFAULTS.n_trees, {
       min: 1,
@@ -49,21 +58,24 @@ export class RandomForest extends TreeEnsembleModel {
     if (typeof bootstrap !== 'boolean')
       throw new TypeError(`param bootstrap must be a boolean, got ${bootstrap}`);
     const seed = checkSeed(ctx.seed);
-    const data = ColumnData.from(X, F);
-    const n = X.length;
+    const n = fit.index.length;
+    const edges = fitBinEdges(fit.columns, fit.index, MAX_BINS, seed);
+    const grower = new BinnedTreeGrower(
+      binRows(edges, fit.columns, fit.index),
+      F,
+      edges,
+      gather(fit.y, fit.index),
+      ctx.classes.length,
+    );
     const trees: FlatTree[] = [];
+    const weights = new Float64Array(n);
     for (let t = 0; t < nTrees; t++) {
       const rng = mulberry32(deriveSeed(seed, t));
-      const weights = new Float64Array(n);
-      if (bootstrap) for (let i = 0; i < n; i++) weights[randomInt(rng, n)]! += 1;
-      else weights.fill(1);
-      trees.push(
-        growTree(data, { kind: 'class', y, nClasses: ctx.classes.length }, weights, {
-          ...shape,
-          maxFeatures,
-          rng,
-        }),
-      );
+      if (bootstrap) {
+        weights.fill(0);
+        for (let i = 0; i < n; i++) weights[randomInt(rng, n)]! += 1;
+      } else weights.fill(1);
+      trees.push(grower.grow(weights, { ...shape, maxFeatures, rng }));
     }
     return new RandomForest(
       [...ctx.classes],

@@ -1,16 +1,21 @@
+import type { FeatureColumns } from '../dataset.js';
 import { ModelFormatError } from '../errors.js';
 import {
-  argmax,
+  ColumnarModel,
+  checkColumns,
+  checkFitData,
   checkKnownParams,
-  checkMatrix,
   type FitContext,
+  type FitData,
   f32,
   type ModelJson,
   numberParam,
   type Params,
+  type Scores,
   type TrainedModel,
 } from '../model.js';
 import { linearClassifierOnnx } from '../onnx/classifier-graphs.js';
+import { gather } from '../split.js';
 import { LOGREG_DEFAULTS } from './defaults.js';
 
 export const LOGREG_VERSION = 1;
@@ -41,8 +46,8 @@ function resolveParams(params: Params) {
 /** Mean cross-entropy + l2/2·‖W‖² and its gradient; theta = [W (C×F row-major), b (C)]. */
 function lossAndGradient(
   theta: Float64Array,
-  Z: Float64Array,
-  y: readonly number[],
+  Z: Float32Array,
+  y: Int32Array,
   F: number,
   C: number,
   l2: number,
@@ -167,7 +172,7 @@ function minimise(
 }
 
 /** Multinomial logistic regression on standardised features; the scaler is part of the model and its ONNX. */
-export class LogisticRegression implements TrainedModel {
+export class LogisticRegression extends ColumnarModel implements TrainedModel {
   readonly algorithm = 'logreg' as const;
 
   private constructor(
@@ -175,31 +180,39 @@ export class LogisticRegression implements TrainedModel {
     readonly featureNames: string[],
     readonly params: Params,
     private readonly state: LogregState,
-  ) {}
+  ) {
+    super();
+  }
 
-  static train(X: number[][], y: number[], ctx: FitContext, params: Params = {}): LogisticRegression {
+  static train(fit: FitData, ctx: FitContext, params: Params = {}): LogisticRegression {
     const p = resolveParams(params);
     const F = ctx.featureNames.length;
     const C = ctx.classes.length;
-    checkMatrix(X, F);
-    const n = X.length;
+    checkFitData(fit, F);
+    const { index } = fit;
+    const n = index.length;
     const offset: number[] = [];
     const scale: number[] = [];
     for (let j = 0; j < F; j++) {
+      const col = fit.columns[j]!;
       let mean = 0;
-      for (const row of X) mean += row[j]!;
+      for (let i = 0; i < n; i++) mean += col[index[i]!]!;
       mean /= n;
       let v = 0;
-      for (const row of X) v += (row[j]! - mean) ** 2;
+      for (let i = 0; i < n; i++) v += (col[index[i]!]! - mean) ** 2;
       const std = Math.sqrt(v / n);
       offset.push(f32(mean));
       scale.push(f32(std > 1e-12 ? 1 / std : 1));
     }
-    // Fit on exactly the float32 standardisation the ONNX Scaler will apply.
-    const Z = new Float64Array(n * F);
-    X.forEach((row, i) => {
-      for (let j = 0; j < F; j++) Z[i * F + j] = f32(f32(f32(row[j]!) - offset[j]!) * scale[j]!);
-    });
+    // Fit on exactly the float32 standardisation the ONNX Scaler will apply (float32 values: stored exactly).
+    const Z = new Float32Array(n * F);
+    for (let j = 0; j < F; j++) {
+      const col = fit.columns[j]!;
+      const o = offset[j]!;
+      const sc = scale[j]!;
+      for (let i = 0; i < n; i++) Z[i * F + j] = f32(f32(col[index[i]!]! - o) * sc);
+    }
+    const y = gather(fit.y, index);
     const theta = minimise((t, g) => lossAndGradient(t, Z, y, F, C, p.l2, g), C * (F + 1), p.maxIter, p.tol);
     const state: LogregState = {
       offset,
@@ -233,27 +246,40 @@ export class LogisticRegression implements TrainedModel {
     return new LogisticRegression(json.classes, json.featureNames, json.params, s);
   }
 
-  predictProba(X: number[][]): number[][] {
+  score(data: FeatureColumns, index?: ArrayLike<number>): Scores {
     const F = this.featureNames.length;
     const C = this.classes.length;
-    checkMatrix(X, F);
+    checkColumns(data, F);
     const { offset, scale, coefficients, intercepts } = this.state;
-    return X.map((row) => {
-      const z = row.map((x, j) => f32(f32(f32(x) - offset[j]!) * scale[j]!));
-      const scores = intercepts.map((b, c) => {
-        let s = b;
+    const n = index ? index.length : data.rows;
+    const proba = new Float32Array(n * C);
+    const labels = new Int32Array(n);
+    const z = new Float64Array(F);
+    const scores = new Float64Array(C);
+    for (let i = 0; i < n; i++) {
+      const r = index ? index[i]! : i;
+      for (let j = 0; j < F; j++) z[j] = f32(f32(data.columns[j]![r]! - offset[j]!) * scale[j]!);
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) {
+        let s = intercepts[c]!;
         for (let j = 0; j < F; j++) s += coefficients[c * F + j]! * z[j]!;
-        return s;
-      });
-      const max = Math.max(...scores);
-      const exps = scores.map((s) => Math.exp(s - max));
-      const sum = exps.reduce((a, b) => a + b, 0);
-      return exps.slice(0, C).map((e) => f32(e / sum));
-    });
-  }
-
-  predict(X: number[][]): number[] {
-    return this.predictProba(X).map(argmax);
+        scores[c] = s;
+        if (s > max) max = s;
+      }
+      let sum = 0;
+      for (let c = 0; c < C; c++) {
+        scores[c] = Math.exp(scores[c]! - max);
+        sum += scores[c]!;
+      }
+      let label = 0;
+      for (let c = 0; c < C; c++) {
+        const p = f32(scores[c]! / sum);
+        proba[i * C + c] = p;
+        if (p > proba[i * C + label]!) label = c;
+      }
+      labels[i] = label;
+    }
+    return { proba, labels };
   }
 
   toOnnx(): Uint8Array {

@@ -1,5 +1,5 @@
 import { ModelFormatError } from '../errors.js';
-import type { Algorithm, FitContext, ModelJson, Params, TrainedModel } from '../model.js';
+import type { Algorithm, FitContext, FitData, ModelJson, Params, TrainedModel } from '../model.js';
 import { FOREST_DEFAULTS, GBT_DEFAULTS, LOGREG_DEFAULTS, TREE_DEFAULTS } from './defaults.js';
 import { RandomForest } from './forest.js';
 import { GradientBoostedTrees } from './gbt.js';
@@ -8,7 +8,7 @@ import { DecisionTree } from './tree.js';
 
 export interface AlgorithmSpec {
   defaults: Params;
-  fit(X: number[][], y: number[], ctx: FitContext, params: Params): TrainedModel;
+  fit(data: FitData, ctx: FitContext, params: Params): TrainedModel;
   load(json: ModelJson): TrainedModel;
 }
 

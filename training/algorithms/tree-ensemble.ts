@@ -1,7 +1,16 @@
+import type { FeatureColumns } from '../dataset.js';
 import { ModelFormatError } from '../errors.js';
-import { argmax, checkMatrix, f32, type ModelJson, type Params, type TrainedModel } from '../model.js';
+import {
+  ColumnarModel,
+  checkColumns,
+  f32,
+  type ModelJson,
+  type Params,
+  type Scores,
+  type TrainedModel,
+} from '../model.js';
 import { type TreeEnsembleSpec, treeEnsembleOnnx } from '../onnx/classifier-graphs.js';
-import { type FlatTree, isFlatTree, leafOf } from './cart.js';
+import { type FlatTree, isFlatTree } from './cart.js';
 
 // How onnxruntime's TreeEnsembleClassifier behaves (verified by the parity tests): per-class leaf weights are
 // summed over trees in float32; base_values are added; then post_transform. With two classes and weights on a
@@ -37,35 +46,121 @@ export interface EnsembleLayout {
   baseValues?: number[];
 }
 
-/** Row probabilities and label index computed the way onnxruntime computes them for the exported graph. */
-export function ensemblePredict(
+/** A layout compiled for scoring: per tree, typed node arrays and each leaf's (slot, weight) pairs. */
+interface CompiledTree {
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** Per node: first index into slots/weights, and count (leaves only). */
+  from: Int32Array;
+  count: Int32Array;
+  slots: Int32Array;
+  weights: Float64Array;
+}
+
+function compileTree(lw: LeafWeights, nClasses: number): CompiledTree {
+  const { tree } = lw;
+  const binary = nClasses === 2;
+  const n = tree.feature.length;
+  const from = new Int32Array(n);
+  const count = new Int32Array(n);
+  const slots: number[] = [];
+  const weights: number[] = [];
+  for (let id = 0; id < n; id++) {
+    if (tree.feature[id]! >= 0) continue;
+    from[id] = slots.length;
+    for (const [k, w] of leafWeightVector(lw, tree.value[id]!, nClasses, binary)) {
+      slots.push(binary ? 0 : k);
+      weights.push(w);
+    }
+    count[id] = slots.length - from[id]!;
+  }
+  return {
+    feature: Int32Array.from(tree.feature),
+    threshold: Float64Array.from(tree.threshold),
+    left: Int32Array.from(tree.left),
+    right: Int32Array.from(tree.right),
+    from,
+    count,
+    slots: Int32Array.from(slots),
+    weights: Float64Array.from(weights),
+  };
+}
+
+const compiled = new WeakMap<EnsembleLayout, CompiledTree[]>();
+
+/**
+ * Probabilities and labels for rows of float32 columns, computed the way onnxruntime computes them for the
+ * exported graph: x <= threshold in float32, leaf weights summed over trees in float32, then base values and
+ * the post transform.
+ */
+export function ensembleScore(
   layout: EnsembleLayout,
-  row: readonly number[],
-): { proba: number[]; label: number } {
+  data: FeatureColumns,
+  index?: ArrayLike<number>,
+): Scores {
   const C = layout.nClasses;
   const binary = C === 2;
-  const scores = new Array<number>(binary ? 1 : C).fill(0);
-  for (const lw of layout.trees) {
-    for (const [k, w] of leafWeightVector(lw, leafOf(lw.tree, row), C, binary)) {
-      const slot = binary ? 0 : k;
-      scores[slot] = f32(scores[slot]! + w);
+  let trees = compiled.get(layout);
+  if (!trees) {
+    trees = layout.trees.map((lw) => compileTree(lw, C));
+    compiled.set(layout, trees);
+  }
+  const cols = data.columns;
+  const n = index ? index.length : data.rows;
+  const proba = new Float32Array(n * C);
+  const labels = new Int32Array(n);
+  const nScores = binary ? 1 : C;
+  const scores = new Float64Array(nScores);
+  const exps = new Float64Array(C);
+  const base = layout.baseValues?.map(f32);
+  for (let i = 0; i < n; i++) {
+    const r = index ? index[i]! : i;
+    scores.fill(0);
+    for (const t of trees) {
+      let node = 0;
+      while (t.feature[node]! >= 0) {
+        node = cols[t.feature[node]!]![r]! <= t.threshold[node]! ? t.left[node]! : t.right[node]!;
+      }
+      const end = t.from[node]! + t.count[node]!;
+      for (let p = t.from[node]!; p < end; p++) {
+        const slot = t.slots[p]!;
+        scores[slot] = f32(scores[slot]! + t.weights[p]!);
+      }
     }
+    if (base) for (let k = 0; k < base.length; k++) scores[k] = f32(scores[k]! + base[k]!);
+    const out = i * C;
+    if (binary) {
+      const s = scores[0]!;
+      if (layout.mode === 'average') {
+        proba[out] = f32(1 - s);
+        proba[out + 1] = s;
+        labels[i] = s > 0.5 ? 1 : 0;
+      } else {
+        const p = f32(1 / (1 + Math.exp(-s)));
+        proba[out] = f32(1 - p);
+        proba[out + 1] = p;
+        labels[i] = s > 0 ? 1 : 0;
+      }
+      continue;
+    }
+    let label = 0;
+    for (let k = 1; k < C; k++) if (scores[k]! > scores[label]!) label = k;
+    labels[i] = label;
+    if (layout.mode === 'average') {
+      for (let k = 0; k < C; k++) proba[out + k] = scores[k]!;
+      continue;
+    }
+    const max = scores[label]!;
+    let sum = 0;
+    for (let k = 0; k < C; k++) {
+      exps[k] = Math.exp(scores[k]! - max);
+      sum += exps[k]!;
+    }
+    for (let k = 0; k < C; k++) proba[out + k] = f32(exps[k]! / sum);
   }
-  layout.baseValues?.forEach((b, k) => {
-    scores[k] = f32(scores[k]! + f32(b));
-  });
-  if (binary) {
-    const s = scores[0]!;
-    if (layout.mode === 'average') return { proba: [f32(1 - s), s], label: s > 0.5 ? 1 : 0 };
-    const p = f32(1 / (1 + Math.exp(-s)));
-    return { proba: [f32(1 - p), p], label: s > 0 ? 1 : 0 };
-  }
-  const label = argmax(scores);
-  if (layout.mode === 'average') return { proba: scores, label };
-  const max = scores[label]!;
-  const exps = scores.map((s) => Math.exp(s - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return { proba: exps.map((e) => f32(e / sum)), label };
+  return { proba, labels };
 }
 
 export function ensembleOnnx(
@@ -125,7 +220,7 @@ export function checkTreesJson(json: ModelJson, name: string, version: number): 
 }
 
 /** What tree, forest and gbt share once trained: inference and ONNX export from one EnsembleLayout. */
-export abstract class TreeEnsembleModel implements TrainedModel {
+export abstract class TreeEnsembleModel extends ColumnarModel implements TrainedModel {
   abstract readonly algorithm: 'tree' | 'forest' | 'gbt';
   protected abstract readonly layout: EnsembleLayout;
 
@@ -133,16 +228,13 @@ export abstract class TreeEnsembleModel implements TrainedModel {
     readonly classes: string[],
     readonly featureNames: string[],
     readonly params: Params,
-  ) {}
-
-  predictProba(X: number[][]): number[][] {
-    checkMatrix(X, this.featureNames.length);
-    return X.map((row) => ensemblePredict(this.layout, row).proba);
+  ) {
+    super();
   }
 
-  predict(X: number[][]): number[] {
-    checkMatrix(X, this.featureNames.length);
-    return X.map((row) => ensemblePredict(this.layout, row).label);
+  score(data: FeatureColumns, index?: ArrayLike<number>): Scores {
+    checkColumns(data, this.featureNames.length);
+    return ensembleScore(this.layout, data, index);
   }
 
   toOnnx(): Uint8Array {

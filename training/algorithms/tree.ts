@@ -1,4 +1,12 @@
-import { checkKnownParams, checkMatrix, type FitContext, type ModelJson, type Params } from '../model.js';
+import {
+  checkFitData,
+  checkKnownParams,
+  type FitContext,
+  type FitData,
+  type ModelJson,
+  type Params,
+} from '../model.js';
+import { gather } from '../split.js';
 import { ColumnData, type FlatTree, growTree } from './cart.js';
 import { TREE_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
@@ -21,15 +29,15 @@ export class DecisionTree extends TreeEnsembleModel {
     this.layout = { trees: [{ tree, scale: 1 }], nClasses: classes.length, mode: 'average' };
   }
 
-  static train(X: number[][], y: number[], ctx: FitContext, params: Params = {}): DecisionTree {
+  static train(fit: FitData, ctx: FitContext, params: Params = {}): DecisionTree {
     checkKnownParams(params, Object.keys(TREE_DEFAULTS), 'tree');
     const p = treeShapeParams(params, TREE_DEFAULTS);
-    checkMatrix(X, ctx.featureNames.length);
-    const data = ColumnData.from(X, ctx.featureNames.length);
+    checkFitData(fit, ctx.featureNames.length);
+    const data = ColumnData.from(fit);
     const tree = growTree(
       data,
-      { kind: 'class', y, nClasses: ctx.classes.length },
-      new Float64Array(X.length).fill(1),
+      { kind: 'class', y: gather(fit.y, fit.index), nClasses: ctx.classes.length },
+      new Float64Array(data.n).fill(1),
       { ...p, maxFeatures: data.F },
     );
     return new DecisionTree([...ctx.classes], [...ctx.featureNames], treeShapeRecord(p), tree);
