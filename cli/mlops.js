@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The `mlops` bin: registers tsx so the TypeScript CLI runs straight from a clone (no build step).
-import { register } from 'tsx/esm/api';
+// The `mlops` bin: runs the compiled CLI (dist/), building it first when a source file is newer.
+import { launch } from '../scripts/build.mjs';
 
-register();
-await import('./main.ts');
+await launch('cli');

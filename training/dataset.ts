@@ -1,6 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { CsvTokenizer, parseNumber } from './csv.js';
 import { DatasetError } from './errors.js';
@@ -327,14 +326,11 @@ export function parseDataset(csv: Uint8Array | string, options: ParseDatasetOpti
 }
 
 /**
- * Streams a CSV (plain or gzip, told apart by the gzip magic bytes) into a Dataset: memory holds the
- * columns plus one chunk, whatever the file size. The source is consumed and closed, also on error.
+ * The CSV bytes of a plain or gzip source (told apart by the gzip magic bytes), decompressed as they
+ * stream. A corrupt or truncated gzip stream throws zlib's error (code Z_*: see isZlibError). The source
+ * is closed when the consumer stops, also early or on error.
  */
-export async function readDataset(
-  source: AsyncIterable<Uint8Array>,
-  options: ParseDatasetOptions,
-): Promise<Dataset> {
-  const reader = new DatasetReader(options);
+export async function* csvBytes(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
   let head: Uint8Array = new Uint8Array(0);
   async function* all(): AsyncGenerator<Uint8Array> {
@@ -360,31 +356,46 @@ export async function readDataset(
     throw error;
   }
   if (!isGzip(head)) {
-    for await (const chunk of all()) reader.push(chunk);
-    return reader.finish();
+    yield* all();
+    return;
   }
-  // pipeline() reports its own AbortError when the last stage throws: keep the reader's error.
-  let failure: unknown;
+  // pipeline() forwards a source error into gunzip and destroys the source when gunzip is destroyed.
+  const gunzip = pipeline(Readable.from(all()), createGunzip(), () => {});
   try {
-    await pipeline(Readable.from(all()), createGunzip(), async (gunzipped: AsyncIterable<Uint8Array>) => {
-      try {
-        for await (const chunk of gunzipped) reader.push(chunk);
-      } catch (error) {
-        failure = error;
-        throw error;
-      }
-    });
+    yield* gunzip;
+  } finally {
+    gunzip.destroy();
+  }
+}
+
+/**
+ * Streams a CSV (plain or gzip) into a Dataset: memory holds the columns plus one chunk, whatever the
+ * file size. The source is consumed and closed, also on error.
+ */
+export async function readDataset(
+  source: AsyncIterable<Uint8Array>,
+  options: ParseDatasetOptions,
+): Promise<Dataset> {
+  const reader = new DatasetReader(options);
+  try {
+    for await (const chunk of csvBytes(source)) reader.push(chunk);
   } catch (error) {
-    if (failure !== undefined) throw failure;
-    if (!isZlibError(error)) throw error;
-    throw gzipError(error, options.name ?? 'dataset', undefined, reader);
+    if (!(error instanceof DatasetError) && isZlibError(error)) {
+      throw gzipError(error, options.name ?? 'dataset', undefined, reader);
+    }
+    throw error;
   }
   return reader.finish();
 }
 
-const isZlibError = (error: unknown) => /^Z_/.test(String((error as NodeJS.ErrnoException).code));
+export const isZlibError = (error: unknown) => /^Z_/.test(String((error as NodeJS.ErrnoException).code));
 
-function gzipError(error: unknown, name: string, maxBytes?: number, reader?: DatasetReader): Error {
+export function gzipError(
+  error: unknown,
+  name: string,
+  maxBytes?: number,
+  reader?: { bytes: number; line: number },
+): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ERR_BUFFER_TOO_LARGE' && maxBytes !== undefined) {
     return new DatasetError(

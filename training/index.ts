@@ -37,10 +37,13 @@ export {
 export { CsvTokenizer, parseCsv, parseNumber } from './csv.js';
 export {
   columnsOf,
+  csvBytes,
   type Dataset,
   DatasetReader,
   type FeatureColumns,
   type FeatureSchema,
+  gzipError,
+  isZlibError,
   type ParseDatasetOptions,
   parseDataset,
   readDataset,

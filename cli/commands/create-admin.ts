@@ -1,7 +1,4 @@
 import { createInterface } from 'node:readline';
-import { Password, Username } from '../../core/api/schemas.js';
-import { validate } from '../../core/api/validate.js';
-import { authService } from '../../core/services/index.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -43,9 +40,14 @@ export const createAdmin: Command = {
         throw new UsageError(`no password: pass --password, set ${PASSWORD_ENV}, or run in a terminal`);
       password = await promptHidden(`password for ${username}: `);
     }
+    const [{ Password, Username }, { validate }] = await Promise.all([
+      import('../../core/api/schemas.js'),
+      import('../../core/api/validate.js'),
+    ]);
     validate(Username, username, 'username');
     validate(Password, password, 'password');
     // The CLI holds the stage's credentials, so it acts as an admin would through POST /users.
+    const { authService } = await import('../../core/services/index.js');
     const user = await authService().register(
       { username, password, role: 'admin' },
       { username: 'mlops-cli', role: 'admin' },

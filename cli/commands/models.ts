@@ -1,8 +1,10 @@
-import { registryService } from '../../core/services/index.js';
 import { integer, keyValues, list, positional, str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { printJson, shortTime, table } from '../format.js';
+
+// Core services load inside run(): `mlops --help` must not pay for the SDK and emulators.
+const registry = async () => (await import('../../core/services/index.js')).registryService();
 
 const aliasList = (aliases: Readonly<Record<string, number>>) =>
   Object.entries(aliases)
@@ -15,7 +17,7 @@ export const models: Command = {
   summary: 'Registered models and their aliases',
   usage: 'models',
   async run({ json }) {
-    const all = await registryService().listModels();
+    const all = await (await registry()).listModels();
     if (json) return printJson({ models: all });
     if (all.length === 0) {
       process.stdout.write('no models registered yet (mlops train)\n');
@@ -44,8 +46,8 @@ export const versions: Command = {
   async run({ values, positionals, json }) {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const limit = integer(str(values['limit']), '--limit', { min: 1, max: 1000 }) ?? 20;
-    const model = await registryService().requireModel(name);
-    const list = await registryService().listVersions(name, limit);
+    const model = await (await registry()).requireModel(name);
+    const list = await (await registry()).listVersions(name, limit);
     if (json) return printJson({ model, versions: list });
     const aliasesOf = (v: number) =>
       Object.entries(model.aliases)
@@ -82,7 +84,7 @@ export const promote: Command = {
   async run({ positionals, json }) {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const version = versionArg(positionals, 1, this.usage);
-    const model = await registryService().promote(name, version);
+    const model = await (await registry()).promote(name, version);
     if (json) return printJson({ model });
     process.stdout.write(`${name}: production → v${version} (aliases: ${aliasList(model.aliases)})\n`);
   },
@@ -94,7 +96,7 @@ export const rollback: Command = {
   usage: 'rollback <model>',
   async run({ positionals, json }) {
     const name = positional({ positionals }, 0, 'model', this.usage);
-    const model = await registryService().rollback(name);
+    const model = await (await registry()).rollback(name);
     if (json) return printJson({ model });
     process.stdout.write(`${name}: production → v${model.aliases['production']} (rolled back)\n`);
   },
@@ -109,8 +111,8 @@ export const alias: Command = {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const aliasName = positional({ positionals }, 1, 'alias', this.usage);
     const model = values['remove']
-      ? await registryService().removeAlias(name, aliasName)
-      : await registryService().setAlias(name, aliasName, versionArg(positionals, 2, this.usage));
+      ? await (await registry()).removeAlias(name, aliasName)
+      : await (await registry()).setAlias(name, aliasName, versionArg(positionals, 2, this.usage));
     if (json) return printJson({ model });
     process.stdout.write(`${name}: ${aliasList(model.aliases)}\n`);
   },
@@ -136,17 +138,17 @@ export const tag: Command = {
     if (Object.keys(tags).length === 0 && description === undefined) {
       throw new UsageError(`nothing to change; usage: mlops ${this.usage}`);
     }
-    await registryService().requireModel(name);
-    if (version !== undefined) await registryService().getVersion(name, version);
-    await registryService().updateMetadata(name, {
+    await (await registry()).requireModel(name);
+    if (version !== undefined) await (await registry()).getVersion(name, version);
+    await (await registry()).updateMetadata(name, {
       ...(version !== undefined ? { version } : {}),
       ...(description !== undefined ? { description } : {}),
       ...(Object.keys(tags).length > 0 ? { tags } : {}),
     });
     const record =
       version !== undefined
-        ? await registryService().getVersion(name, version)
-        : await registryService().requireModel(name);
+        ? await (await registry()).getVersion(name, version)
+        : await (await registry()).requireModel(name);
     if (json) return printJson(record);
     process.stdout.write(
       `${name}${version !== undefined ? ` v${version}` : ''}: ${record.description ?? '(no description)'}; tags ${JSON.stringify(record.tags ?? {})}\n`,

@@ -1,28 +1,30 @@
-import { writeFileSync } from 'node:fs';
-import { s3Client } from '../../core/aws/clients.js';
-import { readDatasetSource } from '../../core/datasets/source.js';
+import { once } from 'node:events';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { AppError } from '../../core/errors.js';
-import { predictionService, runStore } from '../../core/services/index.js';
-import { parseCsv } from '../../training/index.js';
 import { integer, positional, str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
-import { printJson } from '../format.js';
 
 /** Rows per call into the prediction service: one float32 matrix per chunk keeps memory flat. */
 const CHUNK = 5000;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** Largest double that does not round to Infinity as float32. */
+const F32_LIMIT = 3.4028235677973366e38;
 
 const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+async function write(sink: Writable, text: string): Promise<void> {
+  if (!sink.write(text)) await once(sink, 'drain');
+}
 
 export const predict: Command = {
   name: 'predict',
   summary: 'Score a whole CSV with a registered model (the same PredictionService as /predict)',
-  usage: 'predict <model> --data <csv|s3://bucket/key> [--out <csv>] [--version N | --alias A]',
+  usage: 'predict <model> --data <csv|csv.gz|s3://bucket/key> [--out <csv>] [--version N | --alias A]',
   options: {
     data: {
       type: 'string',
-      help: 'CSV with a header naming the model’s feature columns (others pass through)',
+      help: 'CSV (or gzip CSV) with a header naming the model’s feature columns (others pass through)',
     },
     out: { type: 'string', help: 'write the scored CSV here (default: stdout)' },
     version: { type: 'string', help: 'a version number (default: the production alias)' },
@@ -38,83 +40,143 @@ export const predict: Command = {
       throw new UsageError('give --version or --alias, not both');
     const selector = version !== undefined ? { version } : alias !== undefined ? { alias } : {};
 
+    // Loaded here, not at the top: `mlops --help` must not pay for the SDK and onnxruntime.
+    const [{ s3Client }, { openDatasetSource }, { predictionService, runStore }, training] =
+      await Promise.all([
+        import('../../core/aws/clients.js'),
+        import('../../core/datasets/source.js'),
+        import('../../core/services/index.js'),
+        import('../../training/index.js'),
+      ]);
+    const { CsvTokenizer, csvBytes, gzipError, isZlibError } = training;
     const service = predictionService();
     const model = await service.model(name, selector);
     const { featureNames, classes } = model.record;
-    const source = await readDatasetSource(data, s3Client);
-    const [header, ...records] = parseCsv(new TextDecoder().decode(source.bytes));
-    if (!header) throw new AppError('VALIDATION_FAILED', `${data}: the file is empty`);
-    const columns = header.fields.map((f) => f.trim());
-    const missing = featureNames.filter((f) => !columns.includes(f));
-    if (missing.length > 0) {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        `${data}: missing feature column(s) ${missing.join(', ')}; ${name} v${model.record.version} needs ${featureNames.join(', ')}`,
-      );
-    }
-    if (records.length === 0)
-      throw new AppError('VALIDATION_FAILED', `${data}: header only, no rows to score`);
-    const index = featureNames.map((f) => columns.indexOf(f));
-    const matrix = records.map(({ line, fields }) => {
-      if (fields.length !== columns.length) {
-        throw new AppError(
-          'VALIDATION_FAILED',
-          `${data}: line ${line}: expected ${columns.length} columns, got ${fields.length}`,
-        );
-      }
-      return index.map((ci) => {
-        const raw = fields[ci]!.trim();
-        if (!NUMBER.test(raw)) {
-          throw new AppError(
-            'VALIDATION_FAILED',
-            `${data}: line ${line}, column '${columns[ci]}': '${raw}' is not a number`,
-          );
-        }
-        return Number(raw);
-      });
-    });
-
-    const started = performance.now();
-    const scored: { prediction: string; probabilities: Record<string, number> }[] = [];
-    for (let at = 0; at < matrix.length; at += CHUNK) {
-      const result = await service.predict({
-        rows: matrix.slice(at, at + CHUNK),
-        single: false,
-        model: name,
-        selector,
-      });
-      scored.push(...result.rows);
-    }
-    const ms = performance.now() - started;
-    if (json) {
-      printJson({ model: name, version: model.record.version, rows: scored.length, predictions: scored });
-      return;
-    }
-    const outColumns = [...columns, 'prediction', ...classes.map((c) => `p_${c}`)];
-    const lines = [outColumns.map(quote).join(',')];
-    records.forEach((record, i) => {
-      const s = scored[i]!;
-      lines.push(
-        [...record.fields, s.prediction, ...classes.map((c) => String(s.probabilities[c] ?? 0))]
-          .map(quote)
-          .join(','),
-      );
-    });
-    const text = `${lines.join('\n')}\n`;
-    const out = str(values['out']);
-    if (out) writeFileSync(out, text);
-    else process.stdout.write(text);
     // When the file still has the label the model was trained on, say how well it did.
     const target = (await runStore().get(model.record.runId))?.dataset?.target;
-    const labelAt = target === undefined ? -1 : columns.indexOf(target);
-    const accuracy =
-      labelAt < 0
-        ? ''
-        : `; accuracy against '${target}' ${(records.filter((r, i) => r.fields[labelAt]?.trim() === scored[i]!.prediction).length / records.length).toFixed(4)}`;
+    // Scoring streams: chunks of rows in, chunks of scored rows out; no size limit applies.
+    const source = openDatasetSource(data, s3Client, { maxBytes: Number.POSITIVE_INFINITY });
+    const out = str(values['out']);
+    // Written beside the target and renamed at the end: a failure never leaves a half-scored file.
+    const partial = out ? `${out}.partial` : undefined;
+    const sink: Writable = partial ? createWriteStream(partial) : process.stdout;
+
+    let columns: string[] | undefined;
+    let index: number[] = [];
+    let labelAt = -1;
+    let rows: number[][] = [];
+    let fields: string[][] = [];
+    let scored = 0;
+    let correct = 0;
     const counts = new Map<string, number>();
-    for (const s of scored) counts.set(s.prediction, (counts.get(s.prediction) ?? 0) + 1);
+    const tokenizer = new CsvTokenizer((r) => {
+      if (!columns) {
+        columns = r.fields().map((f) => f.trim());
+        const missing = featureNames.filter((f) => !columns!.includes(f));
+        if (missing.length > 0) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `${data}: missing feature column(s) ${missing.join(', ')}; ${name} v${model.record.version} needs ${featureNames.join(', ')}`,
+          );
+        }
+        index = featureNames.map((f) => columns!.indexOf(f));
+        labelAt = target === undefined ? -1 : columns.indexOf(target);
+        return;
+      }
+      if (r.fieldCount !== columns.length) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `${data}: line ${r.line}: expected ${columns.length} columns, got ${r.fieldCount}`,
+        );
+      }
+      rows.push(
+        index.map((ci) => {
+          const v = r.number(ci);
+          if (!(v <= F32_LIMIT && v >= -F32_LIMIT)) {
+            throw new AppError(
+              'VALIDATION_FAILED',
+              `${data}: line ${r.line}, column '${columns![ci]}': '${r.text(ci).trim()}' is not a number`,
+            );
+          }
+          return v;
+        }),
+      );
+      fields.push(r.fields());
+    });
+
+    const flush = async (all: boolean) => {
+      while (rows.length >= CHUNK || (all && rows.length > 0)) {
+        const batch = rows.slice(0, CHUNK);
+        const passthrough = fields.slice(0, CHUNK);
+        rows = rows.slice(CHUNK);
+        fields = fields.slice(CHUNK);
+        const result = await service.predict({ rows: batch, single: false, model: name, selector });
+        const lines: string[] = [];
+        result.rows.forEach((s, i) => {
+          const record = passthrough[i]!;
+          counts.set(s.prediction, (counts.get(s.prediction) ?? 0) + 1);
+          if (labelAt >= 0 && record[labelAt]?.trim() === s.prediction) correct++;
+          if (json) lines.push(`${scored + i === 0 ? '' : ','}\n    ${JSON.stringify(s)}`);
+          else {
+            lines.push(
+              `${[...record, s.prediction, ...classes.map((c) => String(s.probabilities[c] ?? 0))].map(quote).join(',')}\n`,
+            );
+          }
+        });
+        scored += result.rows.length;
+        await write(sink, lines.join(''));
+      }
+    };
+
+    const started = performance.now();
+    try {
+      let headerWritten = false;
+      const writeHeader = async () => {
+        if (headerWritten || !columns) return;
+        headerWritten = true;
+        await write(
+          sink,
+          json
+            ? `{\n  "model": ${JSON.stringify(name)},\n  "version": ${model.record.version},\n  "predictions": [`
+            : `${[...columns, 'prediction', ...classes.map((c) => `p_${c}`)].map(quote).join(',')}\n`,
+        );
+      };
+      try {
+        for await (const chunk of csvBytes(source.chunks)) {
+          tokenizer.push(chunk);
+          await writeHeader();
+          await flush(false);
+        }
+      } catch (error) {
+        if (isZlibError(error)) {
+          const where = { bytes: tokenizer.bytes, line: tokenizer.line };
+          throw new AppError('VALIDATION_FAILED', gzipError(error, data, undefined, where).message);
+        }
+        throw error;
+      }
+      tokenizer.end();
+      if (!columns) throw new AppError('VALIDATION_FAILED', `${data}: the file is empty`);
+      if (scored + rows.length === 0)
+        throw new AppError('VALIDATION_FAILED', `${data}: header only, no rows to score`);
+      await writeHeader();
+      await flush(true);
+      if (json) await write(sink, `\n  ],\n  "rows": ${scored}\n}\n`);
+      if (partial) {
+        sink.end();
+        await once(sink, 'finish');
+        renameSync(partial, out!);
+      }
+    } catch (error) {
+      if (partial) {
+        sink.destroy();
+        rmSync(partial, { force: true });
+      }
+      throw error;
+    }
+    const ms = performance.now() - started;
+    const accuracy = labelAt < 0 ? '' : `; accuracy against '${target}' ${(correct / scored).toFixed(4)}`;
     process.stderr.write(
-      `scored ${scored.length} rows with ${name} v${model.record.version} in ${ms.toFixed(0)} ms (${Math.round(scored.length / (ms / 1000))} rows/s)` +
+      `scored ${scored} rows with ${name} v${model.record.version} in ${ms.toFixed(0)} ms (${Math.round(scored / (ms / 1000))} rows/s)` +
         `${out ? ` → ${out}` : ''}; predicted ${[...counts].map(([c, n]) => `${c}: ${n}`).join(', ')}${accuracy}\n`,
     );
   },

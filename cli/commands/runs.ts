@@ -1,8 +1,10 @@
-import { runStore, settings } from '../../core/services/index.js';
 import type { Run } from '../../core/tracking/store.js';
 import { integer, str } from '../args.js';
 import type { Command } from '../command.js';
 import { duration, printJson, shortTime, table } from '../format.js';
+
+// Core services load inside run(): `mlops --help` must not pay for the SDK and emulators.
+const services = () => import('../../core/services/index.js');
 
 const row = (r: Run) => [
   r.runId,
@@ -27,6 +29,7 @@ export const runs: Command = {
     best: { type: 'boolean', help: 'rank finished runs by their metric instead of by time' },
   },
   async run({ values, positionals, json }) {
+    const { runStore, settings } = await services();
     const store = runStore();
     const id = positionals[0];
     if (id) {
@@ -74,7 +77,7 @@ export const experiments: Command = {
   summary: 'Experiments, most recently active first',
   usage: 'experiments',
   async run({ json }) {
-    const list = await runStore().listExperiments();
+    const list = await (await services()).runStore().listExperiments();
     if (json) return printJson({ experiments: list });
     process.stdout.write(
       `${table(

@@ -1,9 +1,8 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { optionalEnv } from '../../core/config/env.js';
 import { alarmNamePrefix } from '../../core/metrics/catalog.js';
 import type { RegistryService } from '../../core/registry/service.js';
-import { registryService } from '../../core/services/index.js';
-import { type AlertThresholds, readAlertRules } from '../../lib/constructs/monitoring-rules.js';
+import type { AlertThresholds } from '../../lib/constructs/monitoring-rules.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
 import { printJson, shortTime, table } from '../format.js';
@@ -89,13 +88,16 @@ export async function alertmanagerAlerts(baseUrl: string): Promise<AlertsStatus>
 /** CloudWatch alarms of a deployed stage (names from the monitoring stack) in state ALARM. */
 export async function cloudWatchAlarms(
   stage: string,
-  client: Pick<CloudWatchClient, 'send'> = new CloudWatchClient({}),
+  client?: Pick<CloudWatchClient, 'send'>,
 ): Promise<AlertsStatus> {
+  // Loaded here, not at the top: `mlops --help` must not pay for the SDK.
+  const { CloudWatchClient, DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
+  const cloudWatch = client ?? new CloudWatchClient({});
   const prefix = alarmNamePrefix(stage);
   const firing: FiringAlert[] = [];
   let nextToken: string | undefined;
   do {
-    const out = await client.send(
+    const out = await cloudWatch.send(
       new DescribeAlarmsCommand({
         AlarmNamePrefix: prefix,
         StateValue: 'ALARM',
@@ -175,6 +177,10 @@ export const status: Command = {
   },
   async run({ values, json }) {
     const stage = optionalEnv('stage') ?? 'local';
+    const [{ readAlertRules }, { registryService }] = await Promise.all([
+      import('../../lib/constructs/monitoring-rules.js'),
+      import('../../core/services/index.js'),
+    ]);
     const { thresholds } = readAlertRules();
     const [models, alerts] = await Promise.all([
       productionModels(registryService(), thresholds),

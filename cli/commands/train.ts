@@ -1,9 +1,7 @@
 import { basename } from 'node:path';
-import cliProgress from 'cli-progress';
 import { optionalEnv } from '../../core/config/env.js';
 import { promotionPolicyFromEnv, RANK_METRICS } from '../../core/registry/policy.js';
-import { settings, trainingDeps } from '../../core/services/index.js';
-import { type TrialSummary, trainAndRegister } from '../../core/training/service.js';
+import type { TrialSummary } from '../../core/training/service.js';
 import { choice, integer, keyValues, list, number, str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -12,11 +10,11 @@ import { duration, printJson, table } from '../format.js';
 const ALGORITHMS = ['logreg', 'tree', 'forest', 'gbt', 'auto'] as const;
 
 /** A model name from the data source: builtin:wine → wine, ./data/churn.csv → churn. */
-export function defaultModelName(data: string | undefined): string {
-  if (data === undefined) return settings.defaultModel;
-  const base = data.startsWith('builtin:') ? data.slice(8) : basename(data).replace(/\.csv$/i, '');
+export function defaultModelName(data: string | undefined, fallback: string): string {
+  if (data === undefined) return fallback;
+  const base = data.startsWith('builtin:') ? data.slice(8) : basename(data).replace(/\.csv(\.gz)?$/i, '');
   const cleaned = base.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
-  return cleaned.slice(0, 64) || settings.defaultModel;
+  return cleaned.slice(0, 64) || fallback;
 }
 
 export const train: Command = {
@@ -46,9 +44,15 @@ export const train: Command = {
     margin: { type: 'string', help: 'promotion: margin over the current production version' },
   },
   async run({ values, json }) {
+    // Loaded here, not at the top: `mlops --help` must not pay for the SDK, emulators and trainers.
+    const [{ default: cliProgress }, { settings, trainingDeps }, { trainAndRegister }] = await Promise.all([
+      import('cli-progress'),
+      import('../../core/services/index.js'),
+      import('../../core/training/service.js'),
+    ]);
     const data = str(values['data']);
     const dataset = data ?? optionalEnv('defaultDataset') ?? 'builtin:iris';
-    const modelName = str(values['model-name']) ?? defaultModelName(data);
+    const modelName = str(values['model-name']) ?? defaultModelName(data, settings.defaultModel);
     const trials = integer(str(values['trials']), '--trials', { min: 1, max: 500 });
     const cv = integer(str(values['cv']), '--cv', { min: 2, max: 20 });
     const seed = integer(str(values['seed']), '--seed', { min: 0, max: 2 ** 32 - 1 });

@@ -26,6 +26,9 @@ export const ENV = {
   defaultModelName: 'DEFAULT_MODEL_NAME',
   defaultDataset: 'DEFAULT_DATASET',
   defaultTarget: 'DEFAULT_TARGET',
+  /** Dataset size limits: CSV bytes (after gunzip) and feature values (rows × features). */
+  datasetMaxBytes: 'DATASET_MAX_BYTES',
+  datasetMaxCells: 'DATASET_MAX_CELLS',
   modelRefreshSeconds: 'MODEL_REFRESH_SECONDS',
   maxBatchRows: 'MAX_BATCH_ROWS',
   stage: 'MLOPS_STAGE',

@@ -1,10 +1,17 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type Dataset, DatasetError, parseDataset } from '../../training/index.js';
+import {
+  DATASET_LIMITS,
+  type Dataset,
+  DatasetError,
+  type DatasetLimits,
+  readDataset,
+} from '../../training/index.js';
+import { numberEnv } from '../config/env.js';
 import { AppError } from '../errors.js';
-import { readDatasetSource } from './source.js';
+import { openDatasetSource } from './source.js';
 
 export interface DatasetRequest {
-  /** `builtin:<name>`, `s3://bucket/key` or a local path. */
+  /** `builtin:<name>`, `s3://bucket/key` or a local path (plain or gzip CSV). */
   readonly source: string;
   /** Target column; built-in datasets have a default. */
   readonly target?: string;
@@ -13,12 +20,25 @@ export interface DatasetRequest {
   readonly minRowsPerClass?: number;
 }
 
+/** The dataset size limits, with DATASET_MAX_BYTES / DATASET_MAX_CELLS overriding the defaults. */
+export function datasetLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): DatasetLimits {
+  return {
+    ...DATASET_LIMITS,
+    maxBytes: numberEnv('datasetMaxBytes', DATASET_LIMITS.maxBytes, env),
+    maxCells: numberEnv('datasetMaxCells', DATASET_LIMITS.maxCells, env),
+  };
+}
+
 /**
- * Reads and parses a training CSV, turning every data problem into one VALIDATION_FAILED
- * (or NOT_FOUND) error whose message names the source and the line/column at fault.
+ * Streams and parses a training CSV, turning every data problem into one VALIDATION_FAILED
+ * (or NOT_FOUND) error whose message names the source and the line/column or limit at fault.
  */
-export async function loadDataset(request: DatasetRequest, s3: () => S3Client): Promise<Dataset> {
-  const data = await readDatasetSource(request.source, s3);
+export async function loadDataset(
+  request: DatasetRequest,
+  s3: () => S3Client,
+  limits: DatasetLimits = datasetLimitsFromEnv(),
+): Promise<Dataset> {
+  const data = openDatasetSource(request.source, s3, limits);
   const target = request.target ?? data.defaultTarget;
   if (!target) {
     throw new AppError('VALIDATION_FAILED', `dataset ${request.source}: name the target column (--target)`, {
@@ -27,9 +47,10 @@ export async function loadDataset(request: DatasetRequest, s3: () => S3Client): 
   }
   let dataset: Dataset;
   try {
-    dataset = parseDataset(data.bytes, {
+    dataset = await readDataset(data.chunks, {
       target,
       name: data.name,
+      limits,
       ...(request.features ? { features: [...request.features] } : {}),
     });
   } catch (error) {

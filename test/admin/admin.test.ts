@@ -1,7 +1,10 @@
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ExperimentList, ModelList, RunDetail, RunList, VersionList } from '../../core/api/admin-schemas.js';
 import type * as z from '../../core/api/zod.js';
+import { s3Client } from '../../core/aws/clients.js';
 import { ENV } from '../../core/config/env.js';
+import { ARTIFACT_BUCKET } from '../../core/config/tables.js';
 import { tokenService } from '../../core/services/index.js';
 import { LambdaTrainingLauncher } from '../../core/training/launcher.js';
 import { handler as trainHandler } from '../../lambdas/train/handler.js';
@@ -154,6 +157,34 @@ describe('admin API', () => {
     const done = await waitForRun(res.body.run_id);
     expect(done.run.status).toBe('FAILED');
     expect(done.run.error).toMatch(/does not exist/);
+  });
+
+  it('a column that turns non-numeric deep in an S3 file fails the run, naming line and column', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `${i % 5},${i % 2 ? 'a' : 'b'}`);
+    lines[17_000] = 'n/a,b';
+    await s3Client().send(
+      new PutObjectCommand({
+        Bucket: ARTIFACT_BUCKET.localName,
+        Key: 'datasets/late-bad.csv',
+        Body: `x,y\n${lines.join('\n')}\n`,
+      }),
+    );
+    const res = await api.call('POST', '/train', {
+      token: admin,
+      json: {
+        dataset: `s3://${ARTIFACT_BUCKET.localName}/datasets/late-bad.csv`,
+        target: 'y',
+        model_name: 'late',
+      },
+    });
+    expect(res.status).toBe(202);
+    const done = await waitForRun(res.body.run_id);
+    expect(done.run.status).toBe('FAILED');
+    expect(done.run.error).toBe(
+      `dataset s3://${ARTIFACT_BUCKET.localName}/datasets/late-bad.csv: line 17002, column 'x': 'n/a' is not a number`,
+    );
+    const models = await api.call('GET', '/models', { token: admin });
+    expect(JSON.stringify(models.body)).not.toContain('"late"');
   });
 
   it('lists runs, experiments, models and versions', async () => {

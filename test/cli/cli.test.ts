@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { jest } from '@jest/globals';
 import { authService, registryService } from '../../core/services/index.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
@@ -95,6 +96,29 @@ describe('mlops CLI', () => {
     expect(none.code).toBe(2);
   });
 
+  it('answers --help from the compiled bundle without loading any dependency', async () => {
+    // The SDK, emulators and onnxruntime load only for a command that uses them: help costs a Node start.
+    const hook = join(home, 'count-modules.mjs');
+    writeFileSync(
+      hook,
+      [
+        "import { createRequire } from 'node:module';",
+        'const cache = createRequire(import.meta.url).cache;',
+        "process.on('exit', () => process.stderr.write(`node_modules loaded: ${Object.keys(cache).filter((k) => k.includes('/node_modules/')).length}\\n`));",
+      ].join('\n'),
+    );
+    const [help, trainHelp] = await Promise.all([
+      mlops(['--help'], { NODE_OPTIONS: `--import ${hook}` }),
+      mlops(['train', '--help'], { NODE_OPTIONS: `--import ${hook}` }),
+    ]);
+    expect(help.stdout).toContain('usage: mlops <command>');
+    expect(trainHelp.stdout).toContain('--data <value>');
+    expect(help.stderr).toBe('node_modules loaded: 0\n');
+    expect(trainHelp.stderr).toBe('node_modules loaded: 0\n');
+    const manifest = JSON.parse(readFileSync('dist/current.json', 'utf8')) as { entries: { cli: string } };
+    expect(existsSync(join('dist', manifest.entries.cli))).toBe(true);
+  });
+
   it('train --trials on a new CSV: trials, metrics and the registered version', async () => {
     const result = await mlops([
       'train',
@@ -150,6 +174,22 @@ describe('mlops CLI', () => {
       return cells[0] === cells[5];
     }).length;
     expect(correct / 240).toBeGreaterThan(0.85);
+
+    // gzip in, the same scores out; a bad row late in the file leaves no half-written --out file
+    writeFileSync(join(data, 'score.csv.gz'), gzipSync(readFileSync(join(data, 'score.csv'))));
+    const outGz = join(home, 'scored-gz.csv');
+    const bad = [...shuffled];
+    bad[200] = bad[200]!.replace(/^([^,]*),[^,]*/, '$1,oops');
+    writeFileSync(join(data, 'late-bad.csv'), `${bad.join('\n')}\n`);
+    const outBad = join(home, 'scored-bad.csv');
+    const [gz, late] = await Promise.all([
+      mlops(['predict', 'some', '--data', join(data, 'score.csv.gz'), '--out', outGz]),
+      mlops(['predict', 'some', '--data', join(data, 'late-bad.csv'), '--out', outBad]),
+    ]);
+    expect(gz.code).toBe(0);
+    expect(readFileSync(outGz, 'utf8')).toBe(readFileSync(out, 'utf8'));
+    expectOneLineError(late, 1, /line 201, column 'f3': 'oops' is not a number/);
+    expect(existsSync(outBad) || existsSync(`${outBad}.partial`)).toBe(false);
 
     writeFileSync(join(data, 'nofeature.csv'), 'f1,f2\n1,2\n');
     expectOneLineError(

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ENV } from '../../core/config/env.js';
 import { AppError } from '../../core/errors.js';
 import { artifactStore, registryService, runStore, trainingDeps } from '../../core/services/index.js';
 import { type TrainHooks, type TrialSummary, trainAndRegister } from '../../core/training/service.js';
@@ -68,6 +70,72 @@ describe('bad datasets give one clear error each', () => {
       (e: unknown) => e as AppError,
     );
     expect(error.message).toMatch(/name the target column \(--target\)/);
+  });
+});
+
+describe('big and broken files', () => {
+  const rows = (n: number) =>
+    `a,b,label\n${Array.from({ length: n }, (_, i) => `${(i % 7) + 0.5},${i % 3},${i % 2 ? 'x' : 'y'}`).join('\n')}\n`;
+
+  /** Runs `fn` with dataset-limit env vars set, restoring them after. */
+  async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      return await fn();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }
+
+  it('trains a gzip CSV as it trains the plain file, with the same fingerprint', async () => {
+    writeFileSync(join(dir, 'rows.csv.gz'), gzipSync(rows(300)));
+    const plain = await trainAndRegister(
+      { dataset: csv('rows.csv', rows(300)), target: 'label', modelName: 'rows-plain', seed: 1 },
+      trainingDeps(),
+    );
+    const gz = await trainAndRegister(
+      { dataset: join(dir, 'rows.csv.gz'), target: 'label', modelName: 'rows-gz', seed: 1 },
+      trainingDeps(),
+    );
+    expect(gz.run.dataset?.fingerprint).toBe(plain.run.dataset?.fingerprint);
+    expect(gz.run.dataset?.rows).toBe(300);
+    const { train_ms: _a, ...gzMetrics } = gz.version.metrics;
+    const { train_ms: _b, ...plainMetrics } = plain.version.metrics;
+    expect(gzMetrics).toEqual(plainMetrics);
+  });
+
+  it.each<[string, () => string, Record<string, string>, RegExp]>([
+    [
+      'a file above the byte limit',
+      () => csv('bytes.csv', rows(50)),
+      { [ENV.datasetMaxBytes]: '100' },
+      /^dataset .*bytes\.csv: the file is 410 bytes, above the 100 bytes limit for a dataset$/,
+    ],
+    [
+      'more feature values than the cell limit',
+      () => csv('cells.csv', rows(50)),
+      { [ENV.datasetMaxCells]: '40' },
+      /^dataset .*cells\.csv: cells: more than 40 feature values \(rows × 2 features\) at line 22, the limit/,
+    ],
+    [
+      'a truncated gzip file',
+      () => {
+        const gz = gzipSync(rows(5000));
+        writeFileSync(join(dir, 'cut.csv.gz'), gz.subarray(0, gz.length - 50));
+        return join(dir, 'cut.csv.gz');
+      },
+      {},
+      /^dataset .*cut\.csv\.gz: cut: the gzip stream ends early \(truncated file\?\) after [\d.]+ KiB of CSV \(line [\d,]+\)$/,
+    ],
+    ['a device, not a file', () => '/dev/zero', {}, /^dataset \/dev\/zero is not a regular file$/],
+  ])('%s: one clear error', async (_name, make, env, message) => {
+    const error = await withEnv(env, () => failure(make()));
+    expect(error.message).toMatch(message);
+    expect(error.status).toBe(422);
   });
 });
 
