@@ -104,7 +104,8 @@ describe('mlops CLI', () => {
       [
         "import { createRequire } from 'node:module';",
         'const cache = createRequire(import.meta.url).cache;',
-        "process.on('exit', () => process.stderr.write(`node_modules loaded: ${Object.keys(cache).filter((k) => k.includes('/node_modules/')).length}\\n`));",
+        "const loaded = () => Object.keys(cache).filter((k) => k.includes('/node_modules/')).length;",
+        "process.on('exit', () => process.stderr.write('node_modules loaded: ' + loaded() + '\\n'));",
       ].join('\n'),
     );
     const [help, trainHelp] = await Promise.all([
