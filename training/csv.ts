@@ -1,6 +1,6 @@
 // Hand-written byte tokenizer rather than csv-parse: it hands out byte ranges instead of a string array per
-// record and parses numbers straight from the bytes, which is what keeps a 200 MB file at ~200 MB/s and flat
-// in memory (csv-parse measured ~25 MB/s on the same file: docs/training.md).
+// record and parses numbers straight from the bytes (124 MB/s on a 171 MB, 1M x 20 file, where csv-parse 5
+// building string records measured 22 MB/s on the same machine), and it never allocates per row.
 import { DatasetError } from './errors.js';
 
 export interface CsvRecord {
