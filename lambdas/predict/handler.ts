@@ -6,7 +6,7 @@ import { ModelInfoQuery, PredictOneBody, predictManyBody } from '../../core/api/
 import { SERVICE } from '../../core/api/service-info.js';
 import { isAppError } from '../../core/errors.js';
 import type { VersionSelector } from '../../core/registry/service.js';
-import { tokenService } from '../../core/services/auth.js';
+import { tokenVerifier } from '../../core/services/token-verifier.js';
 import { settings } from '../../core/services/lazy.js';
 import { predictionService } from '../../core/services/prediction.js';
 import { requirePrincipal } from '../shared/auth.js';
@@ -32,7 +32,7 @@ async function warmUp(): Promise<void> {
   try {
     tasks = Promise.all([
       predictionService().warm((message, fields) => logger.warn(message, fields)),
-      tokenService()
+      tokenVerifier()
         .warm()
         .catch((error: unknown) => warn('key warm-up failed', error)),
     ]);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { authService, registryService } from '../../core/services/index.js';
+import { authService, registryService, tokenVerifier } from '../../core/services/index.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 
 /**
@@ -224,7 +224,7 @@ describe('mlops CLI', () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/created admin user "root"/);
-    const principal = await authService().authenticate(
+    const principal = await tokenVerifier().verify(
       (await authService().login('root', 'correct horse')).access_token,
     );
     expect(principal.role).toBe('admin');
