@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, type JSONWebKeySet, jwtVerify } from 'jose';
+import { decodeJwt, decodeProtectedHeader, type JSONWebKeySet, errors as joseErrors, jwtVerify } from 'jose';
 import type { RouteDefinition } from '../core/api/routes.js';
-import { type JwksCache, JwksCache as Cache } from '../core/auth/jwks.js';
+import { JwksCache as Cache, type JwksCache } from '../core/auth/jwks.js';
 import { ALGORITHM } from '../core/auth/keys.js';
 import { tokenSettings } from '../core/services/token-verifier.js';
 import type { HttpEvent, HttpResult } from '../lambdas/shared/http.js';
@@ -73,7 +73,8 @@ export class GatewayAuthorizer {
       const now = Math.floor(this.now() / 1000);
       if (typeof payload.exp !== 'number' || payload.exp <= now) return refuse('the token has expired');
       if (typeof payload.nbf === 'number' && payload.nbf > now) return refuse('the token is not valid yet');
-      if (typeof payload.iat === 'number' && payload.iat > now) return refuse('the token was issued in the future');
+      if (typeof payload.iat === 'number' && payload.iat > now)
+        return refuse('the token was issued in the future');
       return { allowed: true, claims: stringClaims(payload), scopes: null };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) return refuse('the token has expired');

@@ -7,9 +7,9 @@ import {
   Jwks,
   ModelInfo,
   ModelInfoQuery,
+  OpenIdConfiguration,
   PredictResponse,
   predictBody,
-  OpenIdConfiguration,
   ServiceIndex,
   TokenBody,
   TokenResponse,
@@ -68,7 +68,9 @@ export function servingContracts(maxBatchRows: number): RouteContractMap {
       },
     },
     'GET /.well-known/jwks.json': {
-      responses: { 200: { description: 'The RS256 public keys (current, next and recently retired)', schema: Jwks } },
+      responses: {
+        200: { description: 'The RS256 public keys (current, next and recently retired)', schema: Jwks },
+      },
     },
     'GET /.well-known/openid-configuration': {
       responses: { 200: { description: 'OpenID Connect discovery document', schema: OpenIdConfiguration } },

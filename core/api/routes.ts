@@ -49,7 +49,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/users/{username}/password',
     function: 'auth',
     access: 'user',
-    summary: 'Change a password (yours, or anyone\'s as admin); earlier tokens are revoked',
+    summary: "Change a password (yours, or anyone's as admin); earlier tokens are revoked",
   },
   {
     method: 'POST',

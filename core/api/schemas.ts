@@ -35,9 +35,9 @@ export const UserPath = z.strictObject({ username: Username });
 
 export const TokensRevoked = z.object({
   username: z.string(),
-  token_version: z.int().check(
-    z.meta({ description: 'tokens issued before this version are refused by the admin routes' }),
-  ),
+  token_version: z
+    .int()
+    .check(z.meta({ description: 'tokens issued before this version are refused by the admin routes' })),
   request_id: z.string(),
 });
 

@@ -94,7 +94,8 @@ export class PublishedJwks {
       const text = await out.Body!.transformToString('utf8');
       return JSON.parse(text) as JSONWebKeySet;
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return { keys: [] };
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
+        return { keys: [] };
       throw error;
     }
   }

@@ -144,12 +144,13 @@ export class TokenVerifier {
 }
 
 function describeJoseError(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'token has expired';
+  if (error instanceof joseErrors.JWTExpired) {
+    return error.claim === 'iat' ? 'token is older than the maximum token age' : 'token has expired';
+  }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return 'token is not valid yet';
     if (error.claim === 'iss') return 'token has the wrong issuer';
     if (error.claim === 'aud') return 'token has the wrong audience';
-    if (error.claim === 'iat') return 'token is older than the maximum token age';
     return `token claim "${error.claim}" is invalid`;
   }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token uses a disallowed algorithm';

@@ -1,5 +1,5 @@
-import { FileKeyStore, type KeyStore, SecretsManagerKeyStore } from '../auth/key-store.js';
 import { KeyRing } from '../auth/key-ring.js';
+import { FileKeyStore, type KeyStore, SecretsManagerKeyStore } from '../auth/key-store.js';
 import { PasswordGate } from '../auth/password-gate.js';
 import { AuthService } from '../auth/service.js';
 import { LoginThrottle } from '../auth/throttle.js';

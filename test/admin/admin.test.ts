@@ -4,7 +4,13 @@ import type * as z from '../../core/api/zod.js';
 import { ENV } from '../../core/config/env.js';
 import { LambdaTrainingLauncher } from '../../core/training/launcher.js';
 import { handler as trainHandler } from '../../lambdas/train/handler.js';
-import { type ApiResponse, adminToken, type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
+import {
+  type ApiResponse,
+  adminToken,
+  type LocalApi,
+  startLocalApi,
+  userToken,
+} from '../helpers/local-api.js';
 
 let api: LocalApi;
 let admin: string;
@@ -13,7 +19,7 @@ let user: string;
 beforeAll(async () => {
   api = await startLocalApi({ env: { [ENV.modelRefreshSeconds]: '0' } });
   admin = await adminToken(api);
-  user = await userToken(api, 'alice', 'alice-password-1');
+  user = await userToken(api, 'alice', 'through-the-looking-glass');
 });
 afterAll(async () => {
   await api.stop();

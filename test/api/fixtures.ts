@@ -14,7 +14,12 @@ export function trainIris(modelName = 'iris', options: { seed?: number } = {}) {
 }
 
 /** The local signing key (JWT_KEY_FILE, written by the auth function on first use), for forging tokens in attack tests. */
-export async function localSigningKey(): Promise<{ kid: string; privateKey: Awaited<ReturnType<typeof importJWK>>; publicJwk: JWK }> {
+export async function localSigningKey(): Promise<{
+  kid: string;
+  privateKey: Awaited<ReturnType<typeof importJWK>>;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}> {
   await keyRing().document();
   const file = process.env[ENV.jwtKeyFile];
   if (!file) throw new Error(`${ENV.jwtKeyFile} is not set`);
@@ -24,6 +29,7 @@ export async function localSigningKey(): Promise<{ kid: string; privateKey: Awai
   return {
     kid: first.kid,
     privateKey: await importJWK(first.privateJwk, 'RS256'),
+    privateJwk: first.privateJwk,
     publicJwk,
   };
 }

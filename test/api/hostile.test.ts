@@ -1,4 +1,4 @@
-import { generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { ENV } from '../../core/config/env.js';
 import { type ApiResponse, type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
 import { localSigningKey, trainIris } from './fixtures.js';
@@ -70,10 +70,22 @@ const tokenAttacks: Attack[] = [
   ],
   [
     'alg HS256 keyed with the public key (algorithm confusion)',
-    async () => forge({}, { alg: 'HS256' }, new TextEncoder().encode(JSON.stringify((await localSigningKey()).publicJwk))),
+    async () =>
+      forge(
+        {},
+        { alg: 'HS256' },
+        new TextEncoder().encode(JSON.stringify((await localSigningKey()).publicJwk)),
+      ),
     'gateway',
   ],
-  ['alg RS512 with the real key', () => forge({}, { alg: 'RS512' }), 'gateway'],
+  [
+    'alg RS512 with the real key',
+    async () => {
+      const { privateJwk } = await localSigningKey();
+      return forge({}, { alg: 'RS512' }, await importJWK({ ...privateJwk, alg: 'RS512' }, 'RS512'));
+    },
+    'gateway',
+  ],
   [
     'another RSA key, real kid',
     async () => forge({}, {}, (await generateKeyPair('RS256')).privateKey),
@@ -319,7 +331,9 @@ const badInputs: Case[] = [
     status: 403,
     code: 'FORBIDDEN',
     send: () =>
-      api.call('POST', '/users', { json: { username: 'mallory', password: 'long-enough-pass', role: 'admin' } }),
+      api.call('POST', '/users', {
+        json: { username: 'mallory', password: 'long-enough-pass', role: 'admin' },
+      }),
   },
   {
     name: 'create user: role admin with a user token',
@@ -404,14 +418,17 @@ describe('hostile requests', () => {
     }
   });
 
-  test.each(tokenAttacks)('token attack: %s → 401 INVALID_TOKEN from the handler itself', async (_name, make) => {
-    // POST /users is public (no authorizer in front): the auth function's own check must refuse it.
-    const res = await api.call('POST', '/users', {
-      json: { username: 'eve', password: 'a-very-long-password', role: 'admin' },
-      token: await make(),
-    });
-    expectErrorShape(res, 401, 'INVALID_TOKEN');
-  });
+  test.each(tokenAttacks)(
+    'token attack: %s → 401 INVALID_TOKEN from the handler itself',
+    async (_name, make) => {
+      // POST /users is public (no authorizer in front): the auth function's own check must refuse it.
+      const res = await api.call('POST', '/users', {
+        json: { username: 'eve', password: 'a-very-long-password', role: 'admin' },
+        token: await make(),
+      });
+      expectErrorShape(res, 401, 'INVALID_TOKEN');
+    },
+  );
 
   test('the control: a well-formed request with a real token succeeds', async () => {
     const res = await api.call('POST', '/predict', { json: { features: iris }, token });
@@ -430,7 +447,9 @@ describe('hostile requests', () => {
         const res = await api.call('POST', '/token', { form: { username, password: 'wrong-password' } });
         expectErrorShape(res, 401, 'INVALID_CREDENTIALS');
       }
-      const locked = await api.call('POST', '/token', { form: { username, password: 'singing-in-the-rain' } });
+      const locked = await api.call('POST', '/token', {
+        form: { username, password: 'singing-in-the-rain' },
+      });
       expectErrorShape(locked, 429, 'TOO_MANY_ATTEMPTS');
       expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     }
@@ -444,7 +463,7 @@ describe('hostile requests', () => {
   test.each([
     ['no Authorization header', {}],
     ['Authorization not a bearer JWT', { authorization: 'Basic dTpw' }],
-  ])('%s on a user route → the gateway authorizer\'s 401, no function runs', async (_name, headers) => {
+  ])("%s on a user route → the gateway authorizer's 401, no function runs", async (_name, headers) => {
     const res = await api.call('POST', '/predict', { json: { features: iris }, headers });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ message: 'Unauthorized' });

@@ -309,9 +309,15 @@ describe('served contract', () => {
       'POST /users/{username}/password': {
         ok: [
           '/users/strider/password',
-          { json: { current_password: 'long-legs-and-a-pipe', new_password: 'there-and-back-again' }, token: changer },
+          {
+            json: { current_password: 'long-legs-and-a-pipe', new_password: 'there-and-back-again' },
+            token: changer,
+          },
         ],
-        error: ['/users/nobody-here/password', { json: { new_password: 'a-fine-new-password' }, token: admin }],
+        error: [
+          '/users/nobody-here/password',
+          { json: { new_password: 'a-fine-new-password' }, token: admin },
+        ],
       },
       'POST /users/{username}/revoke-tokens': {
         ok: ['/users/ranger/revoke-tokens', { token: revoker }],
@@ -324,7 +330,10 @@ describe('served contract', () => {
         error: ['/predict', { json: { features: [5.1] }, token: user }],
       },
       // Error examples with a valid token: a refused token is the gateway's answer (no request_id).
-      'GET /model-info': { ok: ['/model-info', { token: user }], error: ['/model-info?version=0', { token: user }] },
+      'GET /model-info': {
+        ok: ['/model-info', { token: user }],
+        error: ['/model-info?version=0', { token: user }],
+      },
       'GET /openapi.json': { ok: ['/openapi.json'] },
       'GET /docs': { ok: ['/docs'] },
       'GET /docs/{asset}': { ok: ['/docs/swagger-ui.css'], error: ['/docs/nothing.js'] },

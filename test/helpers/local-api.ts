@@ -90,7 +90,7 @@ export async function userToken(
 export async function adminToken(
   api: LocalApi,
   username = 'root',
-  password = 'root-password-for-tests',
+  password = 'keys-to-the-kingdom',
 ): Promise<string> {
   const { authService } = await import('../../core/services/index.js');
   const { OPERATOR } = await import('../../core/auth/service.js');
