@@ -10,7 +10,7 @@ export type JwksLoader = () => Promise<JSONWebKeySet>;
 export interface JwksCacheOptions {
   /** A loaded set is used for this long before it is reloaded. */
   readonly maxAgeMs?: number;
-  /** At most one reload for an unknown `kid` per this period (so junk kids cannot hammer the source). */
+  /** At most one reload for unknown `kid`s per this period (so junk kids cannot hammer the source). */
   readonly cooldownMs?: number;
   readonly now?: () => number;
 }
@@ -23,6 +23,7 @@ export interface JwksCacheOptions {
 export class JwksCache {
   private keys = new Map<string, Promise<VerificationKey>>();
   private loadedAt = Number.NEGATIVE_INFINITY;
+  private refreshedAt = Number.NEGATIVE_INFINITY;
   private loading?: Promise<void>;
   private readonly maxAgeMs: number;
   private readonly cooldownMs: number;
@@ -44,8 +45,9 @@ export class JwksCache {
     if (!kid) return undefined;
     if (this.now() - this.loadedAt >= this.maxAgeMs) await this.reload();
     let key = this.keys.get(kid);
-    if (!key && (this.keys.size === 0 || this.now() - this.loadedAt >= this.cooldownMs)) {
+    if (!key && this.now() - this.refreshedAt >= this.cooldownMs) {
       this.refreshes++;
+      this.refreshedAt = this.now();
       await this.reload();
       key = this.keys.get(kid);
     }

@@ -13,8 +13,11 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JSONWebKeySet,
  */
 export const ALGORITHM = 'RS256';
 const MODULUS_BITS = 2048;
-/** Longer than the auth function's key cache (KEY_CACHE_MS), so every signer sees a key before it activates. */
-export const ACTIVATION_DELAY_MS = 5 * 60_000;
+/**
+ * Longer than every cache of the key set (the auth function's 60 s, the verifiers' 5 min JWKS
+ * cache, JWKS responses' max-age of 5 min), so a key is everywhere before it signs.
+ */
+export const ACTIVATION_DELAY_MS = 10 * 60_000;
 
 export interface StoredKey {
   readonly kid: string;
