@@ -90,13 +90,23 @@ export class LoginThrottle {
     for (let round = 0; round < 5; round++) {
       const now = this.now();
       try {
+        // One write for the common cases: a slot in an open window, or the first attempt ever.
         const out = await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: { pk, sk },
-            UpdateExpression: 'ADD attempts :one',
-            ConditionExpression: 'windowEnd > :now AND attempts < :limit',
-            ExpressionAttributeValues: { ':one': 1, ':now': now, ':limit': limit },
+            UpdateExpression:
+              'ADD attempts :one SET windowEnd = if_not_exists(windowEnd, :end), ' +
+              'strikes = if_not_exists(strikes, :zero), expiresAt = if_not_exists(expiresAt, :exp)',
+            ConditionExpression: 'attribute_not_exists(pk) OR (windowEnd > :now AND attempts < :limit)',
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':zero': 0,
+              ':now': now,
+              ':limit': limit,
+              ':end': now + this.windowMs(0),
+              ':exp': this.expiry(now + this.windowMs(0)),
+            },
             ReturnValues: 'ALL_NEW',
           }),
         );
@@ -115,16 +125,17 @@ export class LoginThrottle {
           retryAfter: Math.max(1, Math.ceil((current.windowEnd - now) / 1000)),
         });
       }
-      // No window or an expired one: open the next, longer if the last one ended full (backoff).
-      const strikes = current && current.attempts >= limit ? current.strikes + 1 : 0;
+      if (!current) continue; // deleted meanwhile (a success): the next round creates it
+      // An expired window: open the next, longer if the last one ended full (backoff).
+      const strikes = current.attempts >= limit ? current.strikes + 1 : 0;
       const windowEnd = now + this.windowMs(strikes);
       try {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
             Item: { pk, sk, attempts: 1, windowEnd, strikes, expiresAt: this.expiry(windowEnd) },
-            ConditionExpression: current ? 'windowEnd = :seen' : 'attribute_not_exists(pk)',
-            ...(current ? { ExpressionAttributeValues: { ':seen': current.windowEnd } } : {}),
+            ConditionExpression: 'windowEnd = :seen',
+            ExpressionAttributeValues: { ':seen': current.windowEnd },
           }),
         );
         return { pk, sk, windowEnd };

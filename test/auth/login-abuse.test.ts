@@ -1,6 +1,6 @@
-import { request } from 'node:http';
 import { ENV } from '../../core/config/env.js';
 import { type LocalApi, startLocalApi } from '../helpers/local-api.js';
+import { loginFrom } from '../helpers/source-address.js';
 
 /**
  * Login abuse against the real local server (emulators + the auth handler), from several client
@@ -27,35 +27,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => api?.stop());
 
-/** POST /token from a chosen source address. */
-function login(from: string, username: string, password: string): Promise<{ status: number; body: any }> {
-  const url = new URL('/token', api.url);
-  const body = new URLSearchParams({ username, password }).toString();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        localAddress: from,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const login = (from: string, username: string, password: string) =>
+  loginFrom(api.url, from, username, password);
 
 test('concurrent wrong passwords from one address: exactly the limit are checked, the rest refused before any check', async () => {
   const answers = await Promise.all(
