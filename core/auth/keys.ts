@@ -55,7 +55,7 @@ export function signingKey(doc: KeySetDocument, now: number): StoredKey {
  */
 export function liveKeys(doc: KeySetDocument, now: number, maxTokenAgeMs: number): StoredKey[] {
   const keys = [...doc.keys].sort((a, b) => b.activatesAt - a.activatesAt);
-  return keys.filter((key, i) => {
+  return keys.filter((_key, i) => {
     const newer = keys[i - 1];
     // A key's tokens live until `maxTokenAge` after its successor took over (plus clock slack).
     return !newer || newer.activatesAt > now || newer.activatesAt + maxTokenAgeMs + 60_000 > now;

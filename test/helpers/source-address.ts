@@ -10,6 +10,7 @@ export function loginFrom(
   from: string,
   username: string,
   password: string,
+  // biome-ignore lint/suspicious/noExplicitAny: test convenience for JSON bodies
 ): Promise<{ status: number; body: any; ms: number }> {
   const url = new URL('/token', baseUrl);
   const body = new URLSearchParams({ username, password }).toString();
