@@ -17,7 +17,7 @@ describe('local lifecycle: train → register → serve → predict', () => {
   });
 
   test('before any training, /predict answers 503 with Retry-After and how to train', async () => {
-    token = await userToken(api, 'alice', 'wonderland');
+    token = await userToken(api, 'alice', 'through-the-looking-glass');
     const res = await api.call('POST', '/predict', { token, json: { features: [5.1, 3.5, 1.4, 0.2] } });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBeTruthy();
@@ -142,13 +142,13 @@ describe('local lifecycle: train → register → serve → predict', () => {
         'missing token',
         () => api.call('POST', '/predict', { json: { features: [1, 2, 3, 4] } }),
         401,
-        /Authorization/,
+        /invalid_token/,
       ],
       [
         'garbage token',
         () => api.call('POST', '/predict', { token: 'not.a.jwt', json: { features: [1, 2, 3, 4] } }),
         401,
-        /token/,
+        /invalid_token/,
       ],
       [
         'wrong scheme',
@@ -158,11 +158,11 @@ describe('local lifecycle: train → register → serve → predict', () => {
             json: { features: [1, 2, 3, 4] },
           }),
         401,
-        /Bearer/,
+        /invalid_token/,
       ],
       [
         'duplicate username',
-        () => api.call('POST', '/users', { json: { username: 'bob', password: 'another-pass' } }),
+        () => api.call('POST', '/users', { json: { username: 'bob', password: 'another-pass-123' } }),
         409,
         /already exists/,
       ],
@@ -195,7 +195,8 @@ describe('local lifecycle: train → register → serve → predict', () => {
     test.each(cases)('%s', async (_name, send, status, message) => {
       const res = await send();
       expect(res.status).toBe(status);
-      expect(res.body.error.message).toMatch(message);
+      // Token problems on a user route are the gateway authorizer's answer: its description is in www-authenticate.
+      expect(res.body.error?.message ?? res.headers.get('www-authenticate')).toMatch(message);
       expect(JSON.stringify(res.body)).not.toMatch(/\n\s+at |\.ts:\d+/);
     });
   });
