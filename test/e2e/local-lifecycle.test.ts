@@ -91,7 +91,11 @@ describe('local lifecycle: train → register → serve → predict', () => {
   describe('bad input gets a 4xx that names the problem, never a 500', () => {
     const cases: [
       string,
-      () => Promise<{ status: number; body: { error: { code: string; message: string } } }>,
+      () => Promise<{
+        status: number;
+        headers: Headers;
+        body: { error?: { code: string; message: string } };
+      }>,
       number,
       RegExp,
     ][] = [
