@@ -58,7 +58,8 @@ export class LoginThrottle {
   }
 
   /** Reserves the attempt or throws TOO_MANY_ATTEMPTS (with Retry-After) without any password work. */
-  async begin(username: string, address: string): Promise<LoginAttempt> {
+  async begin(username: string, clientAddress: string): Promise<LoginAttempt> {
+    const address = addressKey(clientAddress);
     const held: Reservation[] = [];
     const giveBack = () => Promise.all(held.map((r) => this.release(r)));
     try {

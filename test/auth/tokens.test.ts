@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
@@ -52,6 +52,15 @@ test('tokens are RS256 with kid, sub, role, ver, iat, nbf, exp, iss, aud, jti; t
   expect(Object.keys(keys[0]!).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
   expect(statSync(join(dir, 'keys.json')).mode & 0o777).toBe(0o600);
   expect(readFileSync(join(dir, 'keys.json'), 'utf8')).toContain('"d"');
+});
+
+test('a key file of the earlier HS256 format is replaced by an RSA key set, readable by the owner only', async () => {
+  const file = join(dir, 'keys.json');
+  writeFileSync(file, JSON.stringify({ keys: [{ kid: 'k-old', key: 'x'.repeat(64) }] }), { mode: 0o644 });
+  const doc = await new FileKeyStore(file).load();
+  expect(doc.keys).toHaveLength(1);
+  expect(doc.keys[0]!.privateJwk.kty).toBe('RSA');
+  expect(statSync(file).mode & 0o777).toBe(0o600);
 });
 
 test('concurrent first use agrees on one key (the file is created exclusively)', async () => {
