@@ -47,11 +47,11 @@ export const createAdmin: Command = {
     validate(Username, username, 'username');
     validate(Password, password, 'password');
     // The CLI holds the stage's credentials, so it acts as an admin would through POST /users.
-    const { authService } = await import('../../core/services/index.js');
-    const user = await authService().register(
-      { username, password, role: 'admin' },
-      { username: 'mlops-cli', role: 'admin' },
-    );
+    const [{ authService }, { OPERATOR }] = await Promise.all([
+      import('../../core/services/index.js'),
+      import('../../core/auth/service.js'),
+    ]);
+    const user = await authService().register({ username, password, role: 'admin' }, OPERATOR);
     if (json) process.stdout.write(`${JSON.stringify(user)}\n`);
     else process.stdout.write(`created admin user "${user.username}"\n`);
   },
