@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { ALGORITHM_SPECS, type Algorithm, loadBuiltinDataset, trainModel } from '../../training/index.js';
+import { gzipSync } from 'node:zlib';
+import {
+  ALGORITHM_SPECS,
+  type Algorithm,
+  builtinDataset,
+  loadBuiltinDataset,
+  parseDataset,
+  readDataset,
+  trainModel,
+} from '../../training/index.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -12,5 +21,23 @@ describe.each(Object.keys(ALGORITHM_SPECS) as Algorithm[])('%s reproducibility',
     expect(a.metrics).toEqual(b.metrics);
     const text = Buffer.from(a.onnx).toString('latin1');
     expect(text).toContain('serverless-mlops');
+  });
+});
+
+describe('histogram gbt reproducibility with early stopping and subsampling', () => {
+  it('gives byte-identical ONNX and stops at the same round, from a gzip stream or the plain bytes', async () => {
+    const { csv, target } = builtinDataset('breast_cancer');
+    const params = { early_stopping: true, subsample: 0.7, n_rounds: 200, learning_rate: 0.3 };
+    const plain = trainModel(parseDataset(csv, { target }), { algorithm: 'gbt', seed: 5, params });
+    const streamed = await readDataset(
+      (async function* () {
+        yield gzipSync(csv);
+      })(),
+      { target },
+    );
+    const again = trainModel(streamed, { algorithm: 'gbt', seed: 5, params });
+    expect(sha(again.onnx)).toBe(sha(plain.onnx));
+    expect(again.model.toJSON().state).toEqual(plain.model.toJSON().state);
+    expect((plain.model.toJSON().state as { rounds: number }).rounds).toBeLessThan(200);
   });
 });
