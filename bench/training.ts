@@ -63,6 +63,7 @@ async function writeSyntheticCsv(path: string, rows: number, seed: number, decim
 
 interface ParseReport {
   ms: number;
+  cpuMs: number;
   rows: number;
   maxRssMb: number;
 }
@@ -76,8 +77,15 @@ interface FitReport {
 
 async function childParse(file: string): Promise<ParseReport> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const ds = await readDataset(createReadStream(file, { highWaterMark: 1 << 20 }), { target: 'label' });
-  return { ms: performance.now() - started, rows: ds.rows, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  const used = process.cpuUsage(cpu);
+  return {
+    ms: performance.now() - started,
+    cpuMs: (used.user + used.system) / 1000,
+    rows: ds.rows,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 /** Fits on every row of the train file and scores the test file: the same data scikit-learn gets. */
@@ -363,7 +371,10 @@ async function sklearnSection(say: (...lines: string[]) => void, dir: string) {
 async function millionSection(say: (...lines: string[]) => void, dir: string, hook: string) {
   const big = join(dir, 'synthetic-1m.csv');
   const bytes = await writeSyntheticCsv(big, 1_040_000, 11);
-  const parse = await runChild<ParseReport>(['parse', big]);
+  // Median of three parses: one run on a busy machine says more about the neighbours than the parser.
+  const parses: ParseReport[] = [];
+  for (let i = 0; i < 3; i++) parses.push(await runChild<ParseReport>(['parse', big]));
+  const parse = parses.sort((a, b) => a.ms - b.ms)[1]!;
   const home = mkdtempSync(join(dir, 'home-'));
   const lr = await mlopsTrain(home, hook, [
     '--data',
@@ -398,7 +409,7 @@ async function millionSection(say: (...lines: string[]) => void, dir: string, ho
     '',
     '| step | time (s) | throughput | peak RSS (MB) | ≤ 1,200 MB | accuracy |',
     '| --- | ---: | ---: | ---: | --- | ---: |',
-    `| parse (stream → float32 columns, sha256) | ${fmt(parse.ms / 1000, 1)} | **${fmt(mbps(bytes, parse.ms))} MB/s** (≥ 60: ${verdict(mbps(bytes, parse.ms) >= 60)}) | ${fmt(parse.maxRssMb)} | ${peakOk(parse.maxRssMb)} | |`,
+    `| parse (stream → float32 columns, sha256; median of 3) | ${fmt(parse.ms / 1000, 1)} | **${fmt(mbps(bytes, parse.ms))} MB/s** (≥ 60: ${verdict(mbps(bytes, parse.ms) >= 60)}); ${fmt(mbps(bytes, parse.cpuMs))} MB/s of CPU time | ${fmt(parse.maxRssMb)} | ${peakOk(parse.maxRssMb)} | |`,
     `| \`mlops train --algorithm logreg\` (whole command) | ${fmt(lr.wallMs / 1000, 1)} | | ${fmt(lr.maxRssMb)} | ${peakOk(lr.maxRssMb)} | ${fmt(lr.accuracy, 4)} |`,
     `| \`mlops train --algorithm gbt\` (whole command) | ${fmt(gbt.wallMs / 1000, 1)} | | ${fmt(gbt.maxRssMb)} | ${peakOk(gbt.maxRssMb)} | ${fmt(gbt.accuracy, 4)} |`,
     `| parse a ${fmt(bytes13 / 1e6)} MB CSV (${fmt(parse13.rows)} rows; issue 13's 250 MB file peaked at 2.4 GB) | ${fmt(parse13.ms / 1000, 1)} | ${fmt(mbps(bytes13, parse13.ms))} MB/s | ${fmt(parse13.maxRssMb)} | ${peakOk(parse13.maxRssMb)} | |`,

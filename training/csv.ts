@@ -72,22 +72,60 @@ export class CsvTokenizer {
       this.head = undefined;
       data = withoutBom(data);
     }
-    this.scan(data, false);
+    this.feed(data, false);
   }
 
   /** Flushes the last record (a file need not end with a newline). */
   end(): void {
     const head = this.head;
     this.head = undefined;
-    this.scan(head ? withoutBom(head) : Buffer.alloc(0), true);
+    this.feed(head ? withoutBom(head) : Buffer.alloc(0), true);
   }
 
-  private scan(input: Buffer, final: boolean): void {
-    let buf = input;
-    if (this.pending) {
-      buf = Buffer.concat([this.pending, input]);
-      this.pending = undefined;
+  /**
+   * Scans a chunk, first completing the record left unfinished by the last one. Only as much of the new
+   * chunk as that record needs is copied behind it; the rest is scanned where it lies (copying every chunk
+   * whole measured as a third of the parse time, mostly garbage collection).
+   */
+  private feed(input: Buffer, final: boolean): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending) {
+      this.keep(input, this.scan(input, final));
+      return;
     }
+    for (let take = Math.min(input.length, 1 << 16); ; take = Math.min(input.length, take * 4)) {
+      const joined = Buffer.concat([pending, input.subarray(0, take)]);
+      const whole = take === input.length;
+      const rest = this.scan(joined, final && whole);
+      if (whole) {
+        this.keep(joined, rest);
+        return;
+      }
+      // The unfinished record ended inside the joined part: go on in the chunk itself.
+      if (rest >= pending.length) {
+        const tail = input.subarray(rest - pending.length);
+        this.keep(tail, this.scan(tail, final));
+        return;
+      }
+    }
+  }
+
+  /** Keeps buf[from, end) (one unfinished record) for the next chunk. */
+  private keep(buf: Buffer, from: number): void {
+    if (from >= buf.length) return;
+    if (buf.length - from > this.maxRecordBytes) {
+      throw new DatasetError(
+        'TOO_LARGE',
+        `line ${this.nextLine}: a record longer than ${this.maxRecordBytes} bytes (is a quote left open?)`,
+        { line: this.nextLine },
+      );
+    }
+    this.pending = Buffer.from(buf.subarray(from));
+  }
+
+  /** Emits every complete record of buf; returns where the unfinished one starts (buf.length if none). */
+  private scan(buf: Buffer, final: boolean): number {
     let i = 0;
     const n = buf.length;
     if (this.skipLF && n > 0) {
@@ -159,16 +197,7 @@ export class CsvTokenizer {
       this.nextLine = line + 1;
       recordStart = i;
     }
-    if (recordStart < n) {
-      if (n - recordStart > this.maxRecordBytes) {
-        throw new DatasetError(
-          'TOO_LARGE',
-          `line ${this.nextLine}: a record longer than ${this.maxRecordBytes} bytes (is a quote left open?)`,
-          { line: this.nextLine },
-        );
-      }
-      this.pending = Buffer.from(buf.subarray(recordStart));
-    }
+    return recordStart;
   }
 
   private grow(): void {

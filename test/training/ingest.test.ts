@@ -46,6 +46,23 @@ describe('CsvTokenizer', () => {
     }
   });
 
+  it('gives the same records when big chunks split long records (a 150 kB quoted field)', () => {
+    const rng = mulberry32(3);
+    const lines = Array.from({ length: 4000 }, (_, i) => `${i},${rng().toFixed(6)},"a,b\nc${i}"`);
+    lines[1500] = `1500,0.5,"${'x'.repeat(150_000)}\n""quoted"""`;
+    const text = `id,v,note\n${lines.join('\r\n')}\n`;
+    const bytes = Buffer.from(text);
+    const whole = parseCsv(text);
+    for (const size of [65_537, 100_003, 300_007]) {
+      const records: { line: number; fields: string[] }[] = [];
+      const t = new CsvTokenizer((r) => records.push({ line: r.line, fields: r.fields() }));
+      for (let at = 0; at < bytes.length; at += size) t.push(bytes.subarray(at, at + size));
+      t.end();
+      expect(records.length).toBe(whole.length);
+      expect(records).toEqual(whole);
+    }
+  });
+
   it('reads numbers from the bytes exactly as Number() reads the text', () => {
     const rng = mulberry32(11);
     const texts = [
