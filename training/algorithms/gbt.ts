@@ -84,19 +84,33 @@ function resolveParams(params: Params) {
   };
 }
 
-/** Class probabilities from raw scores: logistic for one output, softmax for several. */
-function probabilities(raw: Float64Array[], prob: Float64Array[], n: number): void {
+/** Gradient and hessian of the log loss for every row and output, from the raw scores (logistic or softmax). */
+function gradients(raw: Float64Array[], y: Int32Array, grad: Float64Array[], hess: Float64Array[]): void {
   const K = raw.length;
-  for (let i = 0; i < n; i++) {
-    if (K === 1) {
-      prob[0]![i] = 1 / (1 + Math.exp(-raw[0]![i]!));
-      continue;
+  const n = y.length;
+  if (K === 1) {
+    const r = raw[0]!;
+    const g = grad[0]!;
+    const h = hess[0]!;
+    for (let i = 0; i < n; i++) {
+      const p = 1 / (1 + Math.exp(-r[i]!));
+      g[i] = p - (y[i] === 1 ? 1 : 0);
+      h[i] = Math.max(p * (1 - p), 1e-16);
     }
+    return;
+  }
+  const e = new Float64Array(K);
+  for (let i = 0; i < n; i++) {
     let max = -Infinity;
     for (let k = 0; k < K; k++) max = Math.max(max, raw[k]![i]!);
     let sum = 0;
-    for (let k = 0; k < K; k++) sum += prob[k]![i] = Math.exp(raw[k]![i]! - max);
-    for (let k = 0; k < K; k++) prob[k]![i]! /= sum;
+    for (let k = 0; k < K; k++) sum += e[k] = Math.exp(raw[k]![i]! - max);
+    const yi = y[i]!;
+    for (let k = 0; k < K; k++) {
+      const p = e[k]! / sum;
+      grad[k]![i] = p - (yi === k ? 1 : 0);
+      hess[k]![i] = Math.max(p * (1 - p), 1e-16);
+    }
   }
 }
 
@@ -197,7 +211,6 @@ export class GradientBoostedTrees extends TreeEnsembleModel {
         : counts.map((c) => f32(Math.log(Math.max(c, 1) / n)));
     // Raw scores per row and output, updated with the float32 leaf steps that the ONNX graph will use.
     const raw = Array.from({ length: K }, (_, k) => new Float64Array(n).fill(baseValues[k]!));
-    const prob = Array.from({ length: K }, () => new Float64Array(n));
     const grad = Array.from({ length: K }, () => new Float64Array(n));
     const hess = Array.from({ length: K }, () => new Float64Array(n));
     const grower = new HistogramGrower(codes, F, edges, n);
@@ -213,24 +226,13 @@ export class GradientBoostedTrees extends TreeEnsembleModel {
     let rounds = 0;
 
     for (let round = 0; round < p.nRounds; round++) {
-      probabilities(raw, prob, n);
+      gradients(raw, y, grad, hess);
       let m = n;
       const rows = grower.rows;
       if (p.subsample < 1) {
         const rng = mulberry32(deriveSeed(seed, round));
         m = 0;
         for (let i = 0; i < n; i++) if (rng() < p.subsample) rows[m++] = i;
-      }
-      for (let k = 0; k < K; k++) {
-        const target = K === 1 ? 1 : k;
-        const pk = prob[k]!;
-        const gk = grad[k]!;
-        const hk = hess[k]!;
-        for (let i = 0; i < n; i++) {
-          const pi = pk[i]!;
-          gk[i] = pi - (y[i] === target ? 1 : 0);
-          hk[i] = Math.max(pi * (1 - pi), 1e-16);
-        }
       }
       if (m === n) for (let i = 0; i < n; i++) rows[i] = i;
       // The K trees of a round share their rows: their root histograms come from one pass.

@@ -216,7 +216,6 @@ export class HistogramGrower {
     const tmp = this.tmp;
     const offset3 = this.offset3;
     const nBins = this.nBins;
-    const size = this.size;
     const hEps = opts.l2 + 1e-300;
     const splits = (c: number, depth: number) => depth < opts.maxDepth && c >= opts.minSamplesSplit && c >= 2;
 
@@ -239,11 +238,7 @@ export class HistogramGrower {
       const leaf = () => {
         const value = -G / (H + hEps);
         tree.value[id] = [value];
-        if (update) {
-          const step = f32(value * update.rate);
-          const raw = update.raw;
-          for (let p = start; p < end; p++) raw[rows[p]!]! += step;
-        }
+        if (update) addStep(update.raw, rows, start, end, f32(value * update.rate));
         return id;
       };
       if (!hist) return leaf();
@@ -278,27 +273,13 @@ export class HistogramGrower {
         if (update) {
           const stepL = f32(leftValue * update.rate);
           const stepR = f32(rightValue * update.rate);
-          const raw = update.raw;
-          for (let p = start; p < end; p++) {
-            const i = rows[p]!;
-            raw[i]! += codes[i * F + feature]! <= bin ? stepL : stepR;
-          }
+          stepBySplit(update.raw, rows, start, end, codes, F, feature, bin, stepL, stepR);
         }
         return id;
       }
 
       // Stable in-place partition of rows[start, end) on the split, without a branch per row.
-      let l = start;
-      let r = 0;
-      for (let p = start; p < end; p++) {
-        const i = rows[p]!;
-        const left = ((bin - codes[i * F + feature]!) >>> 31) ^ 1;
-        rows[l] = i;
-        tmp[r] = i;
-        l += left;
-        r += left ^ 1;
-      }
-      rows.set(tmp.subarray(0, r), l);
+      partition(rows, tmp, start, end, codes, F, feature, bin);
       const mid = start + best.count;
       let leftHist: Float64Array | undefined;
       let rightHist: Float64Array | undefined;
@@ -309,9 +290,7 @@ export class HistogramGrower {
         own = this.take();
         if (leftSmaller) buildHistogram(own, rows, start, mid, grad, hess, codes, F, offset3);
         else buildHistogram(own, rows, mid, end, grad, hess, codes, F, offset3);
-        if (leftSmaller ? rightSplits : leftSplits) {
-          for (let k = 0; k < size; k++) hist[k]! -= own[k]!;
-        }
+        if (leftSmaller ? rightSplits : leftSplits) subtract(hist, own);
         leftHist = leftSmaller ? own : hist;
         rightHist = leftSmaller ? hist : own;
       }
@@ -394,6 +373,59 @@ function bestSplit(
     }
   }
   return best;
+}
+
+/** raw[i] += step for the rows of rows[start, end). */
+function addStep(raw: Float64Array, rows: Int32Array, start: number, end: number, step: number): void {
+  for (let p = start; p < end; p++) raw[rows[p]!]! += step;
+}
+
+/** a -= b, element-wise (a parent histogram becomes its larger child's). */
+function subtract(a: Float64Array, b: Float64Array): void {
+  for (let k = 0; k < a.length; k++) a[k]! -= b[k]!;
+}
+
+/** Stable in-place partition of rows[start, end) by code <= bin, without a branch per row. */
+function partition(
+  rows: Int32Array,
+  tmp: Int32Array,
+  start: number,
+  end: number,
+  codes: Uint8Array,
+  F: number,
+  feature: number,
+  bin: number,
+): void {
+  let l = start;
+  let r = 0;
+  for (let p = start; p < end; p++) {
+    const i = rows[p]!;
+    const left = ((bin - codes[i * F + feature]!) >>> 31) ^ 1;
+    rows[l] = i;
+    tmp[r] = i;
+    l += left;
+    r += left ^ 1;
+  }
+  rows.set(tmp.subarray(0, r), l);
+}
+
+/** Adds each row's side of a split (stepL where code <= bin, else stepR) to its raw score. */
+function stepBySplit(
+  raw: Float64Array,
+  rows: Int32Array,
+  start: number,
+  end: number,
+  codes: Uint8Array,
+  F: number,
+  feature: number,
+  bin: number,
+  stepL: number,
+  stepR: number,
+): void {
+  for (let p = start; p < end; p++) {
+    const i = rows[p]!;
+    raw[i]! += codes[i * F + feature]! <= bin ? stepL : stepR;
+  }
 }
 
 /** Leaf value reached by binned row i (codes row-major, F features, as binRows makes them). */
