@@ -85,4 +85,10 @@ export const ARTIFACT_BUCKET = {
   /** Key layout: runs/<runId>/model.onnx, runs/<runId>/model-card.json, ... */
   runPrefix: 'runs/',
   datasetPrefix: 'datasets/',
+  /**
+   * Object tag the storage stack's lifecycle rule reads: run artifacts are written `pending` and
+   * set to `registered` before a registry entry names them, so only the files of runs that never
+   * became a model version can expire.
+   */
+  lifecycleTag: { key: 'mlops-lifecycle', pending: 'pending', registered: 'registered' },
 } as const;
