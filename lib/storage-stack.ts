@@ -6,7 +6,6 @@ import type { PlatformConfig } from './config.js';
 import { DefinitionTable } from './constructs/definition-table.js';
 import { ABORT_INCOMPLETE_UPLOADS_AFTER, bucketDefaults, stagePolicy, tableDefaults } from './defaults.js';
 import { publishShared, SHARED_KEYS } from './constructs/shared-parameter.js';
-import { acknowledge } from './nag.js';
 
 export interface StorageStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -54,11 +53,6 @@ export class StorageStack extends Stack {
       // The log delivery service writes with the bucket policy CDK adds for serverAccessLogsBucket.
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
     });
-    acknowledge(
-      this.accessLogBucket,
-      'AwsSolutions-S1',
-      'This is the server access log target; logging it to itself would loop and another bucket adds nothing.',
-    );
 
     // Only run artifacts still tagged pending expire: a registered version's files are re-tagged
     // before its registry entry is written (core/artifacts/store.ts markRegistered), so a

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { loadConfig, type PlatformConfig } from '../../lib/config.js';
 import { createApp } from '../../lib/platform.js';
 
@@ -75,6 +76,36 @@ export function nagFindings(stack: Stack): { errors: string[]; warnings: string[
       .filter((v) => v.severity === severity)
       .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
   return { errors: describe('error'), warnings: describe('warning') };
+}
+
+/**
+ * Every cdk-nag acknowledgment under `scope` that suppressed no finding (as `<construct path>
+ * <rule id>`), found by running the AWS Solutions pack with its acknowledgment lookup observed:
+ * an acknowledgment is used when a resource's finding is matched by it (the nearest one upwards).
+ */
+export function unusedAcknowledgements(scope: IConstruct): string[] {
+  const key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
+  const idsOf = (construct: IConstruct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === key && entry.data)
+      .flatMap((entry) => Object.keys(entry.data as object).map((k) => k.replace(/^annotation::/i, '')));
+  const used = new Set<string>();
+  const pack = new AwsSolutionsChecks();
+  (pack as unknown as { isAcknowledged: (resource: IConstruct, ruleId: string) => boolean }).isAcknowledged = (
+    resource,
+    ruleId,
+  ) => {
+    for (let current: IConstruct | undefined = resource; current; current = current.node.scope) {
+      if (idsOf(current).includes(ruleId)) {
+        used.add(`${current.node.path} ${ruleId}`);
+        return true;
+      }
+    }
+    return false;
+  };
+  pack.validateScope(scope);
+  const all = scope.node.findAll().flatMap((c) => idsOf(c).map((id) => `${c.node.path} ${id}`));
+  return [...new Set(all)].filter((ack) => !used.has(ack)).sort();
 }
 
 /** A synthesized resource, loosely typed: tests read the properties they assert on. */
