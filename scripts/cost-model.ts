@@ -246,7 +246,7 @@ export function perMillionPredictions(input: PerMillionInput): Line[] {
     },
     {
       item: 'CloudWatch Logs ingestion',
-      quantity: `${fmt(logBytes / 1e9, 2)} GB (${Math.round(logBytes / requests)} B/request)`,
+      quantity: `${logBytes >= 1e9 ? `${fmt(logBytes / 1e9, 2)} GB` : `${fmt(logBytes / 1e6, 1)} MB`} (${Math.round(logBytes / requests)} B/request)`,
       monthly: (logBytes / 1e9) * PRICES.logsIngestionPerGb,
     },
     {
