@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PEAK_BYTES_PER_CSV_BYTE } from '../core/datasets/memory-estimate.js';
 import { parseDataset } from '../training/index.js';
@@ -39,7 +39,9 @@ function numericCsv(bytes: number): string {
 if (process.argv[2] === '--child') {
   const file = process.argv[3]!;
   const dataset = parseDataset(readFileSync(file), { target: 'label', name: 'bench' });
-  process.stdout.write(JSON.stringify({ rows: dataset.rows, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+  process.stdout.write(
+    JSON.stringify({ rows: dataset.rows, maxRssBytes: process.resourceUsage().maxRSS * 1024 }),
+  );
   process.exit(0);
 }
 

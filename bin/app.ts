@@ -21,7 +21,8 @@ if (region && !Token.isUnresolved(region)) {
     console.error(`Cannot deploy to ${region}:\n${check.missing.map((m) => `  - ${m.message}`).join('\n')}`);
     process.exit(1);
   }
-  if (check.unknown) console.warn(`Warning: region ${region} is not in lib/regions.ts; service support unchecked.`);
+  if (check.unknown)
+    console.warn(`Warning: region ${region} is not in lib/regions.ts; service support unchecked.`);
 }
 const stackEnv = env.account || env.region ? env : undefined;
 createApp(app, config, stackEnv);

@@ -24,7 +24,10 @@ export interface AlertingStackProps extends StackProps {
 }
 
 /** Output keys of this stack (the preflight reads the topic to check the email subscription). */
-export const ALERTING_OUTPUTS = { topicArn: 'AlertTopicArn', remoteWriteUrl: 'PrometheusRemoteWriteUrl' } as const;
+export const ALERTING_OUTPUTS = {
+  topicArn: 'AlertTopicArn',
+  remoteWriteUrl: 'PrometheusRemoteWriteUrl',
+} as const;
 
 /**
  * What alerts go through, with no dependency on the functions: the encrypted SNS topic (email from

@@ -169,7 +169,9 @@ const concurrency = z.preprocess(
         )
       : value,
   z.partialRecord(
-    z.enum(CONCURRENCY_FUNCTION_IDS, { error: `function must be one of ${CONCURRENCY_FUNCTION_IDS.join(', ')}` }),
+    z.enum(CONCURRENCY_FUNCTION_IDS, {
+      error: `function must be one of ${CONCURRENCY_FUNCTION_IDS.join(', ')}`,
+    }),
     z.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be at least 1'),
     { error: 'must be name=count pairs, e.g. predict=20,train=2' },
   ),

@@ -144,7 +144,9 @@ export class MonitoringStack extends Stack {
             period: minute,
           }),
         ],
-        leftAnnotations: [{ value: thresholds.error_ratio * 100, label: 'error-ratio alert', color: '#d62728' }],
+        leftAnnotations: [
+          { value: thresholds.error_ratio * 100, label: 'error-ratio alert', color: '#d62728' },
+        ],
         right: [
           metric('errors', 'Sum', minute, { type: 'INTERNAL' }).with({ label: 'INTERNAL' }),
           metric('errors', 'Sum', minute, { type: 'MODEL_UNAVAILABLE' }).with({ label: 'MODEL_UNAVAILABLE' }),
@@ -181,7 +183,9 @@ export class MonitoringStack extends Stack {
       new cw.GraphWidget({
         title: 'Training runs and test accuracy',
         left: [
-          metric('trainingRuns', 'Sum', Duration.hours(1), { status: 'FINISHED' }).with({ label: 'finished' }),
+          metric('trainingRuns', 'Sum', Duration.hours(1), { status: 'FINISHED' }).with({
+            label: 'finished',
+          }),
           metric('trainingRuns', 'Sum', Duration.hours(1), { status: 'FAILED' }).with({ label: 'failed' }),
         ],
         right: [

@@ -108,7 +108,10 @@ export interface MonitoredApi {
 export function createMonitoring(
   scope: Construct,
   config: PlatformConfig,
-  platform: { readonly api: MonitoredApi; readonly schedule?: Pick<TrainingScheduleStack, 'deadLetterQueue'> },
+  platform: {
+    readonly api: MonitoredApi;
+    readonly schedule?: Pick<TrainingScheduleStack, 'deadLetterQueue'>;
+  },
   env?: Environment,
   options: { rules?: AlertRules } = {},
 ): { alerting: AlertingStack; monitoring: MonitoringStack } {
@@ -121,7 +124,8 @@ export function createMonitoring(
   });
   for (const fn of Object.values(platform.api.functions)) {
     if (config.metricsRemoteWrite === 'amp') alerting.grantRemoteWrite(fn);
-    else if (config.metricsRemoteWrite !== 'off') fn.addEnvironment(ENV.ampRemoteWriteUrl, config.metricsRemoteWrite);
+    else if (config.metricsRemoteWrite !== 'off')
+      fn.addEnvironment(ENV.ampRemoteWriteUrl, config.metricsRemoteWrite);
   }
   const monitoring = new MonitoringStack(scope, names.monitoring, {
     ...common(config, env),

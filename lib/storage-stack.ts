@@ -4,8 +4,8 @@ import type { Construct } from 'constructs';
 import { ARTIFACT_BUCKET, TABLES, type TableDefinition } from '../core/config/tables.js';
 import type { PlatformConfig } from './config.js';
 import { DefinitionTable } from './constructs/definition-table.js';
-import { ABORT_INCOMPLETE_UPLOADS_AFTER, bucketDefaults, stagePolicy, tableDefaults } from './defaults.js';
 import { publishShared, SHARED_KEYS } from './constructs/shared-parameter.js';
+import { ABORT_INCOMPLETE_UPLOADS_AFTER, bucketDefaults, stagePolicy, tableDefaults } from './defaults.js';
 
 export interface StorageStackProps extends StackProps {
   readonly config: PlatformConfig;

@@ -8,9 +8,12 @@ import { createApp, STACK_KEYS, type StackKey } from '../lib/platform.js';
  * process without bundling the functions: the preflight and the cost command read resources and
  * settings, never code. Shared so both see exactly what the deploy would create.
  */
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON; readers narrow the fields they use.
+export type TemplateJson = Record<string, any>;
+
 export interface SynthesizedApp {
   readonly config: PlatformConfig;
-  readonly stacks: readonly { key: StackKey; stackName: string; template: Record<string, any> }[];
+  readonly stacks: readonly { key: StackKey; stackName: string; template: TemplateJson }[];
   readonly qualifier?: string;
 }
 
@@ -40,7 +43,10 @@ export function synthesizeApp(overrides: Record<string, unknown> = {}, region?: 
 }
 
 /** `-c key=value` pairs and `--flag value` options from argv. */
-export function parseArgs(argv: readonly string[]): { context: Record<string, string>; options: Record<string, string> } {
+export function parseArgs(argv: readonly string[]): {
+  context: Record<string, string>;
+  options: Record<string, string>;
+} {
   const context: Record<string, string> = {};
   const options: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {

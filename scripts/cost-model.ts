@@ -51,22 +51,41 @@ export interface Line {
 }
 
 /** Idle: what a deployed stage costs per month with no traffic (fixed resources + the schedule). */
-export function idleCost(templates: readonly Template[], scheduledTraining: { runsPerMonth: number; seconds: number; memoryMb: number }): Line[] {
-  const resources = templates.flatMap((t) => Object.values((t['Resources'] ?? {}) as Record<string, Template>));
+export function idleCost(
+  templates: readonly Template[],
+  scheduledTraining: { runsPerMonth: number; seconds: number; memoryMb: number },
+): Line[] {
+  const resources = templates.flatMap((t) =>
+    Object.values((t['Resources'] ?? {}) as Record<string, Template>),
+  );
   const ofType = (type: string) => resources.filter((r) => r['Type'] === type);
   const lines: Line[] = [];
   const add = (item: string, count: number, unit: number, quantity = `${count}`) => {
     if (count > 0) lines.push({ item, quantity, monthly: count * unit });
   };
   add('KMS key (alert topic)', ofType('AWS::KMS::Key').length, PRICES.kmsKeyPerMonth);
-  add('Secrets Manager secret (JWT key)', ofType('AWS::SecretsManager::Secret').length, PRICES.secretPerMonth);
+  add(
+    'Secrets Manager secret (JWT key)',
+    ofType('AWS::SecretsManager::Secret').length,
+    PRICES.secretPerMonth,
+  );
   const alarms = ofType('AWS::CloudWatch::Alarm');
   const alarmMetrics = alarms.reduce((n, a) => n + alarmMetricCount(a), 0);
-  add('CloudWatch alarm metrics', alarmMetrics, PRICES.alarmPerMetricMonth, `${alarmMetrics} (${alarms.length} alarms)`);
+  add(
+    'CloudWatch alarm metrics',
+    alarmMetrics,
+    PRICES.alarmPerMetricMonth,
+    `${alarmMetrics} (${alarms.length} alarms)`,
+  );
   add('CloudWatch dashboard', ofType('AWS::CloudWatch::Dashboard').length, PRICES.dashboardPerMonth);
-  add('Managed Grafana editor license', ofType('AWS::Grafana::Workspace').length, PRICES.grafanaEditorPerMonth);
+  add(
+    'Managed Grafana editor license',
+    ofType('AWS::Grafana::Workspace').length,
+    PRICES.grafanaEditorPerMonth,
+  );
   const provisioned = ofType('AWS::Lambda::Alias').reduce(
-    (n, a) => n + (a['Properties']?.['ProvisionedConcurrencyConfig']?.['ProvisionedConcurrentExecutions'] ?? 0),
+    (n, a) =>
+      n + (a['Properties']?.['ProvisionedConcurrencyConfig']?.['ProvisionedConcurrentExecutions'] ?? 0),
     0,
   );
   if (provisioned > 0) {
@@ -83,7 +102,8 @@ export function idleCost(templates: readonly Template[], scheduledTraining: { ru
   add(
     'Scheduled training (Lambda)',
     1,
-    trainingGbSeconds * PRICES.lambdaArmPerGbSecond + (scheduledTraining.runsPerMonth / 1e6) * PRICES.lambdaPerMillionRequests,
+    trainingGbSeconds * PRICES.lambdaArmPerGbSecond +
+      (scheduledTraining.runsPerMonth / 1e6) * PRICES.lambdaPerMillionRequests,
     `${scheduledTraining.runsPerMonth} runs × ${scheduledTraining.seconds.toFixed(1)} s × ${scheduledTraining.memoryMb} MB`,
   );
   return lines;
@@ -122,7 +142,8 @@ export function tracingMode(templates: readonly Template[], description: string)
 export function logRetentionDays(templates: readonly Template[]): number {
   for (const t of templates) {
     for (const r of Object.values((t['Resources'] ?? {}) as Record<string, Template>)) {
-      if (r['Type'] === 'AWS::Logs::LogGroup' && r['Properties']?.['RetentionInDays']) return r['Properties']['RetentionInDays'];
+      if (r['Type'] === 'AWS::Logs::LogGroup' && r['Properties']?.['RetentionInDays'])
+        return r['Properties']['RetentionInDays'];
     }
   }
   return 30;
@@ -185,9 +206,13 @@ export function readBenchFigures(
   const api = readFileSync(benchmarks, 'utf8');
   const single = /\| 1 row, whole handler \| ([\d.]+) ms/.exec(api);
   const batch = /\| ([\d,]+) rows, whole handler \| ([\d.]+) ms/.exec(api);
-  const training = /\| iris \| \d+ \| auto[^|]*\| (\d+) \|[^|]*\|[^|]*\| ([\d,]+) ms \|/.exec(readFileSync(lifecycle, 'utf8'));
+  const training = /\| iris \| \d+ \| auto[^|]*\| (\d+) \|[^|]*\|[^|]*\| ([\d,]+) ms \|/.exec(
+    readFileSync(lifecycle, 'utf8'),
+  );
   if (!single || !batch || !training) {
-    throw new Error('docs/benchmarks.md or docs/lifecycle-bench.md lacks the figures (run npm run bench:api / bench:lifecycle)');
+    throw new Error(
+      'docs/benchmarks.md or docs/lifecycle-bench.md lacks the figures (run npm run bench:api / bench:lifecycle)',
+    );
   }
   return {
     singleRowMs: Number(single[1]),
@@ -237,8 +262,16 @@ export function perMillionPredictions(input: PerMillionInput): Line[] {
   const seconds = requests / rate;
   const samples = input.ampSeries * (seconds / 30);
   const lines: Line[] = [
-    { item: 'HTTP API requests', quantity: fmt(requests), monthly: (requests / 1e6) * PRICES.httpApiPerMillionRequests },
-    { item: 'Lambda requests', quantity: fmt(requests), monthly: (requests / 1e6) * PRICES.lambdaPerMillionRequests },
+    {
+      item: 'HTTP API requests',
+      quantity: fmt(requests),
+      monthly: (requests / 1e6) * PRICES.httpApiPerMillionRequests,
+    },
+    {
+      item: 'Lambda requests',
+      quantity: fmt(requests),
+      monthly: (requests / 1e6) * PRICES.lambdaPerMillionRequests,
+    },
     {
       item: 'Lambda duration',
       quantity: `${fmt(requests)} × ${ms} ms × ${memory} MB`,
@@ -256,12 +289,15 @@ export function perMillionPredictions(input: PerMillionInput): Line[] {
     },
     {
       item: 'X-Ray traces (predict)',
-      quantity: traced ? `${fmt(requests * sampled)} (${(sampled * 100).toFixed(1)}% at ${rate} req/s)` : 'not traced',
+      quantity: traced
+        ? `${fmt(requests * sampled)} (${(sampled * 100).toFixed(1)}% at ${rate} req/s)`
+        : 'not traced',
       monthly: ((requests * sampled) / 1e6) * PRICES.xrayPerMillionTraces,
     },
     {
       item: 'AMP samples ingested',
-      quantity: input.ampSeries > 0 ? `${fmt(samples)} (${input.ampSeries} series every 30 s)` : 'remote write off',
+      quantity:
+        input.ampSeries > 0 ? `${fmt(samples)} (${input.ampSeries} series every 30 s)` : 'remote write off',
       monthly: (samples / 1e7) * PRICES.ampPerTenMillionSamples,
     },
   ];
@@ -278,13 +314,18 @@ function fmt(n: number, digits = 0): string {
 export function runsPerMonth(expression: string): number {
   const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
   if (rate) {
-    const minutes = { minute: 1, hour: 60, day: 1440 }[rate[2] as 'minute' | 'hour' | 'day'] * Number(rate[1]);
+    const minutes =
+      { minute: 1, hour: 60, day: 1440 }[rate[2] as 'minute' | 'hour' | 'day'] * Number(rate[1]);
     return Math.round((HOURS_PER_MONTH * 60) / minutes);
   }
   const cron = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/.exec(expression);
   if (!cron) return 30;
-  const count = (field: string, all: number) => (field === '*' || field === '?' ? all : field.split(',').length);
+  const count = (field: string, all: number) =>
+    field === '*' || field === '?' ? all : field.split(',').length;
   const perDay = count(cron[1]!, 60) * count(cron[2]!, 24);
-  const days = cron[5] !== '?' && cron[5] !== '*' ? (30.4 * count(cron[5]!.replace(/MON-FRI/i, '1,2,3,4,5'), 7)) / 7 : 30.4;
+  const days =
+    cron[5] !== '?' && cron[5] !== '*'
+      ? (30.4 * count(cron[5]!.replace(/MON-FRI/i, '1,2,3,4,5'), 7)) / 7
+      : 30.4;
   return Math.round(perDay * days);
 }

@@ -19,8 +19,8 @@ import {
   type Line,
   PRICES,
   perMillionPredictions,
-  readBenchFigures,
   type RequestProfile,
+  readBenchFigures,
   runsPerMonth,
   total,
 } from './cost-model.js';
@@ -57,7 +57,13 @@ async function measureRequest(rows: number) {
     emf.inference(0.05 * rows, rows);
     for (let r = 0; r < rows; r++) emf.prediction('iris', 1, CLASSES[r % CLASSES.length]!);
     emf.request('POST /predict', 200, 1);
-    accessLog({ requestId: '0f6d0a3e-5a41-4c7b-9f0e-3f1b2b8b9c21', route: 'POST /predict', status: 200, latencyMs: 0.312, modelVersion: 1 });
+    accessLog({
+      requestId: '0f6d0a3e-5a41-4c7b-9f0e-3f1b2b8b9c21',
+      route: 'POST /predict',
+      status: 200,
+      latencyMs: 0.312,
+      modelVersion: 1,
+    });
   } finally {
     process.stdout.write = write;
     emf.close();
@@ -104,7 +110,7 @@ for (const variant of variants) {
   const templates = app.stacks.map((s) => s.template);
   const trainMemory = functionMemoryMb(templates, 'Trains, records the run and registers the model version');
   const trainSeconds =
-    (billedMs((bench.trainingMs * app.config.trainingTrials) / bench.trainingTrials, trainMemory) / 1000);
+    billedMs((bench.trainingMs * app.config.trainingTrials) / bench.trainingTrials, trainMemory) / 1000;
   const idle = idleCost(templates, {
     runsPerMonth: runsPerMonth(app.config.trainingSchedule),
     seconds: trainSeconds,
@@ -143,7 +149,13 @@ if (options['write']) {
   const doc = readFileSync(file, 'utf8');
   const start = '<!-- cost:start -->';
   const end = '<!-- cost:end -->';
-  const command = `npm run cost -- --rate ${rate}${Object.keys(context).length ? ` ${Object.entries(context).map(([k, v]) => `-c ${k}=${v}`).join(' ')}` : ''}`;
+  const command = `npm run cost -- --rate ${rate}${
+    Object.keys(context).length
+      ? ` ${Object.entries(context)
+          .map(([k, v]) => `-c ${k}=${v}`)
+          .join(' ')}`
+      : ''
+  }`;
   const block = `${start}\n${report}\n\n(\`${command}\`, ${new Date().toISOString().slice(0, 10)})\n${end}`;
   if (!doc.includes(start)) throw new Error('docs/cost.md has no cost markers');
   writeFileSync(file, doc.replace(new RegExp(`${start}[\\s\\S]*${end}`), block));

@@ -181,7 +181,11 @@ async function identityCenterCheck(ssoAdmin: SSOAdminClient, region: string): Pr
         message: `no IAM Identity Center instance in ${region}: Amazon Managed Grafana (AWS_SSO) needs AWS Organizations with Identity Center enabled; enable it, or deploy without -c grafana=true`,
       };
     }
-    return { name, status: 'ok', message: `instance ${active[0]!.InstanceArn} (${active[0]!.IdentityStoreId})` };
+    return {
+      name,
+      status: 'ok',
+      message: `instance ${active[0]!.InstanceArn} (${active[0]!.IdentityStoreId})`,
+    };
   } catch (error) {
     return {
       name,
@@ -208,7 +212,11 @@ async function alertEmailCheck(input: PreflightInput): Promise<Check> {
     topicArn = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === ALERTING_OUTPUTS.topicArn)?.OutputValue;
   } catch (error) {
     if (!/does not exist/.test(errorText(error))) {
-      return { name, status: 'warn', message: `cannot read ${stackName} (${errorName(error)}): subscription unchecked` };
+      return {
+        name,
+        status: 'warn',
+        message: `cannot read ${stackName} (${errorName(error)}): subscription unchecked`,
+      };
     }
   }
   if (!topicArn) {
@@ -221,7 +229,11 @@ async function alertEmailCheck(input: PreflightInput): Promise<Check> {
   const out = await input.clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
   const subscription = (out.Subscriptions ?? []).find((s) => s.Protocol === 'email' && s.Endpoint === email);
   if (!subscription) {
-    return { name, status: 'warn', message: `${email} is not subscribed to ${topicArn} yet; the deploy subscribes it` };
+    return {
+      name,
+      status: 'warn',
+      message: `${email} is not subscribed to ${topicArn} yet; the deploy subscribes it`,
+    };
   }
   if (subscription.SubscriptionArn === 'PendingConfirmation') {
     return {
@@ -249,14 +261,18 @@ async function concurrencyCheck(lambda: LambdaClient, config: PlatformConfig): P
       };
     }
     if (provisioned > limit) {
-      return { name, status: 'fail', message: `provisioned concurrency ${provisioned} exceeds the account limit ${limit}` };
+      return {
+        name,
+        status: 'fail',
+        message: `provisioned concurrency ${provisioned} exceeds the account limit ${limit}`,
+      };
     }
     return {
       name,
       status: limit < 100 ? 'warn' : 'ok',
       message:
         `account limit ${limit}, unreserved ${unreserved}, this deploy reserves ${reserved}` +
-        (limit < 100 ? ' (a new account\'s low limit: request an increase before real traffic)' : ''),
+        (limit < 100 ? " (a new account's low limit: request an increase before real traffic)" : ''),
     };
   } catch (error) {
     return { name, status: 'warn', message: `cannot read account settings (${errorName(error)}): unchecked` };
@@ -286,7 +302,10 @@ export function formatReport(report: PreflightReport): string {
       .join(', ');
     lines.push(`  ${stack.stackName} (${total} resources): ${kinds}`);
   }
-  lines.push('', report.ok ? 'Preflight passed.' : 'Preflight FAILED: fix the lines marked FAIL before deploying.');
+  lines.push(
+    '',
+    report.ok ? 'Preflight passed.' : 'Preflight FAILED: fix the lines marked FAIL before deploying.',
+  );
   return lines.join('\n');
 }
 

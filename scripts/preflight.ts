@@ -24,7 +24,9 @@ try {
     stacks: app.stacks,
     ...(app.qualifier ? { qualifier: app.qualifier } : {}),
   });
-  console.log(`Preflight for stage ${app.config.stage} in ${region}${report.account ? `, account ${report.account}` : ''}\n`);
+  console.log(
+    `Preflight for stage ${app.config.stage} in ${region}${report.account ? `, account ${report.account}` : ''}\n`,
+  );
   console.log(formatReport(report));
   process.exit(report.ok ? 0 : 1);
 } catch (error) {

@@ -54,7 +54,14 @@ export async function assertDatasetFits(
       `more than the ${(memoryBytes / MB).toFixed(0)} MB this training function has (the limit is about ` +
       `${(largestCsvBytes(memoryBytes) / MB).toFixed(0)} MB of CSV). Train on a sample or fewer columns; ` +
       'training larger datasets off Lambda (Fargate) is not available yet.',
-    { details: [{ field: 'dataset', message: `estimated ${(peak / MB).toFixed(0)} MB > ${(memoryBytes / MB).toFixed(0)} MB` }] },
+    {
+      details: [
+        {
+          field: 'dataset',
+          message: `estimated ${(peak / MB).toFixed(0)} MB > ${(memoryBytes / MB).toFixed(0)} MB`,
+        },
+      ],
+    },
   );
 }
 

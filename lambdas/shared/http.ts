@@ -163,7 +163,10 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 export function parseJson(event: HttpEvent): unknown {
   const type = header(event, 'content-type');
   if (type !== undefined && type.trim() !== '' && !JSON_TYPE.test(type.trim())) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `content-type ${type} is not accepted here; send application/json`);
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content-type ${type} is not accepted here; send application/json`,
+    );
   }
   const text = bodyText(event);
   try {

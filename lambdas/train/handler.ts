@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { TrainEvent } from '../../core/api/admin-schemas.js';
 import { validate } from '../../core/api/validate.js';
-import { randomUUID } from 'node:crypto';
 import { optionalEnv } from '../../core/config/env.js';
 import { assertDatasetFits, lambdaMemoryBytes } from '../../core/datasets/memory-estimate.js';
 import { isAppError } from '../../core/errors.js';

@@ -206,7 +206,9 @@ export const ALARM_TABLE: readonly AlarmDefinition[] = [
       {
         description: `Production model ${ctx.defaultModelName} accuracy below ${ctx.thresholds.production_accuracy}.`,
         props: {
-          metric: metric('productionAccuracy', 'Minimum', Duration.minutes(5), { model: ctx.defaultModelName }),
+          metric: metric('productionAccuracy', 'Minimum', Duration.minutes(5), {
+            model: ctx.defaultModelName,
+          }),
           threshold: ctx.thresholds.production_accuracy,
           evaluationPeriods: 1,
           comparisonOperator: LT,

@@ -33,7 +33,8 @@ const SECRET_READ = {
   'secretsmanager:DescribeSecret': ['ssm:mlopsdevsecretsjwtsigningkey'],
   'secretsmanager:GetSecretValue': ['ssm:mlopsdevsecretsjwtsigningkey'],
 };
-const TABLE = (id: string) => `arn:AWS::Partition:dynamodb:AWS::Region:AWS::AccountId:table/ssm:mlopsdevtables${id}`;
+const TABLE = (id: string) =>
+  `arn:AWS::Partition:dynamodb:AWS::Region:AWS::AccountId:table/ssm:mlopsdevtables${id}`;
 const BUCKET = 'arn:AWS::Partition:s3:::ssm:mlopsdevbucketsartifacts';
 
 /** Every function remote-writes its metrics to the AMP workspace (the default, metricsRemoteWrite=amp). */
@@ -141,7 +142,9 @@ describe('ApiStack', () => {
         MaximumRetryAttempts: 0,
         MaximumEventAgeInSeconds: 21_600,
         DestinationConfig: {
-          OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrainingFailureQueue'), 'Arn'] } },
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrainingFailureQueue'), 'Arn'] },
+          },
         },
       });
       api.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
@@ -161,7 +164,13 @@ describe('ApiStack', () => {
         '/mlops/dev/tables/users',
       ]);
       const text = JSON.stringify(api.toJSON());
-      for (const producer of ['UsersTable', 'RegistryTable', 'RunsTable', 'ArtifactBucket', 'JwtSigningKey']) {
+      for (const producer of [
+        'UsersTable',
+        'RegistryTable',
+        'RunsTable',
+        'ArtifactBucket',
+        'JwtSigningKey',
+      ]) {
         expect({ producer, referenced: text.includes(producer) }).toEqual({ producer, referenced: false });
       }
       // The producers write exactly those parameters, from their own resources.
@@ -189,7 +198,8 @@ describe('ApiStack', () => {
       });
       // Runtime defaults (refresh interval, batch size, token lifetime) live in core only.
       expect(env('PredictFunction')).toMatchObject({ DEFAULT_MODEL_NAME: 'iris' });
-      for (const name of ['MODEL_REFRESH_SECONDS', 'MAX_BATCH_ROWS']) expect(env('PredictFunction')).not.toHaveProperty(name);
+      for (const name of ['MODEL_REFRESH_SECONDS', 'MAX_BATCH_ROWS'])
+        expect(env('PredictFunction')).not.toHaveProperty(name);
       expect(env('AuthFunction')).not.toHaveProperty('TOKEN_TTL_SECONDS');
       expect(env('TrainFunction')).toMatchObject({
         DEFAULT_MODEL_NAME: 'iris',

@@ -91,18 +91,16 @@ export function unusedAcknowledgements(scope: IConstruct): string[] {
       .flatMap((entry) => Object.keys(entry.data as object).map((k) => k.replace(/^annotation::/i, '')));
   const used = new Set<string>();
   const pack = new AwsSolutionsChecks();
-  (pack as unknown as { isAcknowledged: (resource: IConstruct, ruleId: string) => boolean }).isAcknowledged = (
-    resource,
-    ruleId,
-  ) => {
-    for (let current: IConstruct | undefined = resource; current; current = current.node.scope) {
-      if (idsOf(current).includes(ruleId)) {
-        used.add(`${current.node.path} ${ruleId}`);
-        return true;
+  (pack as unknown as { isAcknowledged: (resource: IConstruct, ruleId: string) => boolean }).isAcknowledged =
+    (resource, ruleId) => {
+      for (let current: IConstruct | undefined = resource; current; current = current.node.scope) {
+        if (idsOf(current).includes(ruleId)) {
+          used.add(`${current.node.path} ${ruleId}`);
+          return true;
+        }
       }
-    }
-    return false;
-  };
+      return false;
+    };
   pack.validateScope(scope);
   const all = scope.node.findAll().flatMap((c) => idsOf(c).map((id) => `${c.node.path} ${id}`));
   return [...new Set(all)].filter((ack) => !used.has(ack)).sort();

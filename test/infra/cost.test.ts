@@ -40,12 +40,22 @@ test('idle: every alarm metric, the dashboard, the KMS key and the secret, price
 test('per million single-row predictions: HTTP API and logs dominate; X-Ray only when predict is traced', () => {
   const bench = readBenchFigures();
   const profile = { label: '1 row', rows: 1, handlerMs: bench.singleRowMs, functionLogBytes: 1500 };
-  const untraced = perMillionPredictions({ templates: templatesOf(plain), profile, requestsPerSecond: 10, ampSeries: 44 });
+  const untraced = perMillionPredictions({
+    templates: templatesOf(plain),
+    profile,
+    requestsPerSecond: 10,
+    ampSeries: 44,
+  });
   const item = (lines: typeof untraced, name: string) => lines.find((l) => l.item.startsWith(name))!.monthly;
   expect(item(untraced, 'HTTP API')).toBe(1);
   expect(item(untraced, 'X-Ray')).toBe(0);
   expect(item(untraced, 'CloudWatch Logs ingestion')).toBeGreaterThan(0.5);
-  const traced = perMillionPredictions({ templates: templatesOf(full), profile, requestsPerSecond: 10, ampSeries: 44 });
+  const traced = perMillionPredictions({
+    templates: templatesOf(full),
+    profile,
+    requestsPerSecond: 10,
+    ampSeries: 44,
+  });
   // Lambda samples the first request each second and 5% of the rest: 14.5% at 10 req/s.
   expect(item(traced, 'X-Ray')).toBeCloseTo(0.145 * PRICES.xrayPerMillionTraces);
   // Batches: a thousand times fewer requests for the same predictions.

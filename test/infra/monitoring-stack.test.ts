@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -75,7 +76,9 @@ describe('alerting stack', () => {
     expect(alerts.sort()).toEqual(['MlopsProductionAccuracyLow', 'MlopsProductionModelStale']);
     // Every threshold (recording rule) stays, so the AMP alerts compare against the same numbers.
     const records = data.groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : [])));
-    expect(records).toEqual(expect.arrayContaining(Object.keys(rules.thresholds).map((k) => `mlops:threshold:${k}`)));
+    expect(records).toEqual(
+      expect.arrayContaining(Object.keys(rules.thresholds).map((k) => `mlops:threshold:${k}`)),
+    );
     expect(namespaces[0].Properties.Workspace).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
   });
 
@@ -148,13 +151,20 @@ describe('monitoring stack', () => {
   test('one route per condition: each alert is a CloudWatch alarm or an AMP rule, never both', () => {
     const amp = prometheusAlerts(true);
     for (const alert of rules.alerts) {
-      const inCloudWatch = alarms().some((a) => String(a.Properties.AlarmName).startsWith(`mlops-prod-${alert}`));
-      const expected = alert === 'MlopsLowPredictionRate' ? 'off' : amp.includes(alert) ? 'amp' : 'cloudwatch';
+      const inCloudWatch = alarms().some((a) =>
+        String(a.Properties.AlarmName).startsWith(`mlops-prod-${alert}`),
+      );
+      const expected =
+        alert === 'MlopsLowPredictionRate' ? 'off' : amp.includes(alert) ? 'amp' : 'cloudwatch';
       const actual = inCloudWatch ? 'cloudwatch' : amp.includes(alert) ? 'amp' : 'off';
       expect({ alert, route: actual }).toEqual({ alert, route: expected });
     }
     // Every alert of the rule file is in the table, and the table names no alert the file lacks.
-    expect(ALARM_TABLE.filter((d) => d.inRuleFile).map((d) => d.name).sort()).toEqual([...rules.alerts].sort());
+    expect(
+      ALARM_TABLE.filter((d) => d.inRuleFile)
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual([...rules.alerts].sort());
   });
 
   test('ALARM notifications only, to the topic: an OK action would mail every alarm on its first evaluation', () => {
@@ -166,7 +176,9 @@ describe('monitoring stack', () => {
   });
 
   test('every dead-letter queue alarms on a waiting message, keeping its state when SQS stops reporting', () => {
-    const dlq = alarms().filter((a) => String(a.Properties.AlarmName).startsWith('mlops-prod-MlopsDeadLetters'));
+    const dlq = alarms().filter((a) =>
+      String(a.Properties.AlarmName).startsWith('mlops-prod-MlopsDeadLetters'),
+    );
     expect(dlq.map((a) => a.Properties.AlarmName)).toEqual(['mlops-prod-MlopsDeadLetters-training-failures']);
     expect(dlq[0].Properties).toMatchObject({
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -231,7 +243,9 @@ describe('monitoring stack', () => {
     const t = built.monitoringTemplate;
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const dashboard = Object.values(resourcesOf(t, 'AWS::CloudWatch::Dashboard'))[0] as CfnJson;
-    expect(dashboard.Properties.DashboardName).toEqual({ 'Fn::Join': ['', ['mlops-prod-', { Ref: 'AWS::Region' }]] });
+    expect(dashboard.Properties.DashboardName).toEqual({
+      'Fn::Join': ['', ['mlops-prod-', { Ref: 'AWS::Region' }]],
+    });
     t.hasResourceProperties('AWS::Grafana::Workspace', {
       DataSources: ['PROMETHEUS', 'CLOUDWATCH'],
       PermissionType: 'CUSTOMER_MANAGED',
@@ -306,9 +320,37 @@ test('default dev without AMP: no workspace, no Grafana, no subscription; model 
   const names = Object.values(resourcesOf(dev.monitoringTemplate, 'AWS::CloudWatch::Alarm')).map(
     (a) => (a as CfnJson).Properties.AlarmName,
   );
-  expect(names).toEqual(expect.arrayContaining(['mlops-dev-MlopsProductionModelStale', 'mlops-dev-MlopsProductionAccuracyLow']));
+  expect(names).toEqual(
+    expect.arrayContaining(['mlops-dev-MlopsProductionModelStale', 'mlops-dev-MlopsProductionAccuracyLow']),
+  );
   const stale = Object.values(resourcesOf(dev.monitoringTemplate, 'AWS::CloudWatch::Alarm')).find(
     (a) => (a as CfnJson).Properties.AlarmName === 'mlops-dev-MlopsProductionModelStale',
   ) as CfnJson;
-  expect(stale.Properties).toMatchObject({ MetricName: 'mlops_production_model_age_seconds', Threshold: rules.thresholds.model_age_seconds });
+  expect(stale.Properties).toMatchObject({
+    MetricName: 'mlops_production_model_age_seconds',
+    Threshold: rules.thresholds.model_age_seconds,
+  });
 }, 180_000); // a synth takes seconds alone, far longer on a loaded 2-core machine
+
+test('every alarm has a runbook line in docs/monitoring.md', () => {
+  const doc = readFileSync(new URL('../../docs/monitoring.md', import.meta.url), 'utf8');
+  const runbook = doc.slice(doc.indexOf('## Runbook'), doc.indexOf('\n## ', doc.indexOf('## Runbook') + 1));
+  const rows = runbook.split('\n').filter((line) => line.startsWith('| `Mlops'));
+  const named = rows.map((row) => /^\| `([^`]+)`/.exec(row)![1]!);
+  const alarmNames = Object.values(resourcesOf(built.monitoringTemplate, 'AWS::CloudWatch::Alarm')).map((a) =>
+    String((a as CfnJson).Properties.AlarmName).replace(/^mlops-prod-/, ''),
+  );
+  for (const definition of ALARM_TABLE) {
+    expect({ alarm: definition.name, row: named.some((n) => n.startsWith(definition.name)) }).toEqual({
+      alarm: definition.name,
+      row: true,
+    });
+  }
+  // Every deployed alarm is covered by a row (per-route and per-queue rows name the pattern).
+  for (const name of alarmNames) {
+    const covered = named.some(
+      (n) => n === name || (n.endsWith('<route>') && name.startsWith(n.replace('<route>', ''))),
+    );
+    expect({ name, covered }).toEqual({ name, covered: true });
+  }
+});

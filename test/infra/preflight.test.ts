@@ -46,10 +46,14 @@ beforeAll(() => {
 beforeEach(() => {
   for (const mock of [sts, ssm, ssoAdmin, sns, cloudformation, lambda]) mock.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/alice` });
-  ssm.on(GetParameterCommand, { Name: '/cdk-bootstrap/hnb659fds/version' }).resolves({ Parameter: { Value: '30' } });
-  cloudformation
-    .on(DescribeStacksCommand)
-    .rejects(Object.assign(new Error('Stack with id mlops-dev-alerting does not exist'), { name: 'ValidationError' }));
+  ssm
+    .on(GetParameterCommand, { Name: '/cdk-bootstrap/hnb659fds/version' })
+    .resolves({ Parameter: { Value: '30' } });
+  cloudformation.on(DescribeStacksCommand).rejects(
+    Object.assign(new Error('Stack with id mlops-dev-alerting does not exist'), {
+      name: 'ValidationError',
+    }),
+  );
   lambda.on(GetAccountSettingsCommand).resolves({
     AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 },
   });
@@ -90,11 +94,17 @@ test('a fresh standalone account passes, and the plan lists all six stacks from 
 });
 
 test('no credentials: one failing line that says how to get them, and nothing else is called', async () => {
-  sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }));
+  sts
+    .on(GetCallerIdentityCommand)
+    .rejects(Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }));
   const report = await run();
   expect(report.ok).toBe(false);
   expect(report.checks).toEqual([
-    expect.objectContaining({ name: 'credentials', status: 'fail', message: expect.stringMatching(/aws configure/) }),
+    expect.objectContaining({
+      name: 'credentials',
+      status: 'fail',
+      message: expect.stringMatching(/aws configure/),
+    }),
   ]);
   expect(ssm.calls()).toHaveLength(0);
 });
@@ -106,7 +116,10 @@ test('CDK bootstrap: missing, or older than the templates need, fails with the b
   expect(missing).toMatchObject({ status: 'fail' });
   expect(missing.message).toContain(`npx cdk bootstrap aws://${ACCOUNT}/eu-west-1`);
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '5' } });
-  expect(statusOf(await run(), 'CDK bootstrap')).toMatchObject({ status: 'fail', message: expect.stringMatching(/need \d+ or later/) });
+  expect(statusOf(await run(), 'CDK bootstrap')).toMatchObject({
+    status: 'fail',
+    message: expect.stringMatching(/need \d+ or later/),
+  });
 });
 
 test('a region without a service the configuration uses fails; switching the service off passes', async () => {
@@ -148,7 +161,9 @@ test('alert email: a deployed topic whose subscription is pending confirmation i
     ],
   });
   sns.on(ListSubscriptionsByTopicCommand, { TopicArn: TOPIC }).resolves({
-    Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com', SubscriptionArn: 'PendingConfirmation' }],
+    Subscriptions: [
+      { Protocol: 'email', Endpoint: 'me@example.com', SubscriptionArn: 'PendingConfirmation' },
+    ],
   });
   expect(statusOf(await run({ alertEmail: 'me@example.com' }), 'alert email')).toMatchObject({
     status: 'warn',
@@ -158,7 +173,10 @@ test('alert email: a deployed topic whose subscription is pending confirmation i
     Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com', SubscriptionArn: `${TOPIC}:abc` }],
   });
   expect(statusOf(await run({ alertEmail: 'me@example.com' }), 'alert email')!.status).toBe('ok');
-  expect(statusOf(await run(), 'alert email')).toMatchObject({ status: 'warn', message: expect.stringMatching(/notify nobody/) });
+  expect(statusOf(await run(), 'alert email')).toMatchObject({
+    status: 'warn',
+    message: expect.stringMatching(/notify nobody/),
+  });
 });
 
 test('reserved concurrency that would leave under 100 unreserved fails (a new account has a low limit)', async () => {

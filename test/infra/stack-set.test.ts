@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { checkRegion, COMMERCIAL_REGIONS, regionsWith, servicesFor } from '../../lib/regions.js';
 import { STACK_KEYS, stackNames } from '../../lib/platform.js';
+import { COMMERCIAL_REGIONS, checkRegion, regionsWith, servicesFor } from '../../lib/regions.js';
 import { type BuiltPlatform, buildPlatform, type CfnJson, DEFAULT_CONTEXT } from './builders.js';
 
 /**
@@ -66,19 +66,29 @@ describe('regions (lib/regions.ts, used by bin/app.ts and the preflight)', () =>
 
   test('a region without a needed service is refused with what to do; an unknown one is flagged', () => {
     const [missing] = checkRegion('ap-southeast-6', ['core', 'prometheus']).missing;
-    expect(missing!.message).toMatch(/ap-southeast-6 has no Amazon Managed Service for Prometheus.*metricsRemoteWrite=off/);
+    expect(missing!.message).toMatch(
+      /ap-southeast-6 has no Amazon Managed Service for Prometheus.*metricsRemoteWrite=off/,
+    );
     expect(checkRegion('ap-southeast-6', ['core']).missing).toEqual([]);
-    expect(checkRegion('eu-north-1', ['core', 'grafana']).missing[0]!.message).toMatch(/Amazon Managed Grafana/);
+    expect(checkRegion('eu-north-1', ['core', 'grafana']).missing[0]!.message).toMatch(
+      /Amazon Managed Grafana/,
+    );
     expect(checkRegion('cn-north-1', ['core'])).toEqual({ missing: [], unknown: true });
   });
 
   test('cdk synth refuses such a region before building anything', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
       encoding: 'utf8',
-      env: { ...process.env, CDK_DEFAULT_REGION: 'eu-north-1', CDK_CONTEXT_JSON: JSON.stringify({ ...DEFAULT_CONTEXT, grafana: true }) },
+      env: {
+        ...process.env,
+        CDK_DEFAULT_REGION: 'eu-north-1',
+        CDK_CONTEXT_JSON: JSON.stringify({ ...DEFAULT_CONTEXT, grafana: true }),
+      },
       timeout: 60_000,
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/Cannot deploy to eu-north-1:\n\s+- eu-north-1 has no Amazon Managed Grafana/);
+    expect(result.stderr).toMatch(
+      /Cannot deploy to eu-north-1:\n\s+- eu-north-1 has no Amazon Managed Grafana/,
+    );
   }, 60_000);
 });

@@ -126,7 +126,9 @@ describe('StorageStack', () => {
           expect.objectContaining({
             Id: 'expire-unregistered-run-artifacts',
             Prefix: 'runs/',
-            TagFilters: [{ Key: ARTIFACT_BUCKET.lifecycleTag.key, Value: ARTIFACT_BUCKET.lifecycleTag.pending }],
+            TagFilters: [
+              { Key: ARTIFACT_BUCKET.lifecycleTag.key, Value: ARTIFACT_BUCKET.lifecycleTag.pending },
+            ],
             ExpirationInDays: 90,
             Status: 'Enabled',
           }),
@@ -134,7 +136,7 @@ describe('StorageStack', () => {
       );
     });
 
-    it('never expires a registered version\'s files: no current-version expiry without the pending tag', () => {
+    it("never expires a registered version's files: no current-version expiry without the pending tag", () => {
       for (const stack of [prod, buildStorage({})]) {
         const rules = artifactBucket(stack)[1]['Properties']['LifecycleConfiguration']['Rules'] as Record<
           string,

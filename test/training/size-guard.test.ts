@@ -35,8 +35,12 @@ describe('dataset size estimate', () => {
       const memory = estimatePeakBytes(MB); // fits 1 MB of CSV, not 2
       const refusal = assertDatasetFits(file, memory, noS3 as never);
       await expect(refusal).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413 });
-      await expect(refusal).rejects.toThrow(/2 MB.*more than the \d+ MB this training function has.*not available yet/);
-      await expect(assertDatasetFits(file, estimatePeakBytes(3 * MB), noS3 as never)).resolves.toBeUndefined();
+      await expect(refusal).rejects.toThrow(
+        /2 MB.*more than the \d+ MB this training function has.*not available yet/,
+      );
+      await expect(
+        assertDatasetFits(file, estimatePeakBytes(3 * MB), noS3 as never),
+      ).resolves.toBeUndefined();
       await expect(assertDatasetFits('builtin:iris', 1, noS3 as never)).resolves.toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
