@@ -351,6 +351,7 @@ describe('ApiStack with CORS and provisioned concurrency (prod)', () => {
         alertEmail: 'ops@example.com',
         corsOrigins: ['https://app.example.com'],
         predictProvisionedConcurrency: 2,
+        reservedConcurrency: 'train=2,predict=20',
       },
     }).templates.api;
   });
@@ -382,9 +383,8 @@ describe('ApiStack with CORS and provisioned concurrency (prod)', () => {
   });
 
   it('reserves the concurrency the context names, per function', () => {
-    const built = buildPlatform({ context: { reservedConcurrency: 'train=2,predict=20' } }).templates.api;
     const reserved = Object.fromEntries(
-      Object.entries(resourcesOf(built, 'AWS::Lambda::Function')).map(([id, fn]) => [
+      Object.entries(resourcesOf(api, 'AWS::Lambda::Function')).map(([id, fn]) => [
         id.replace(/[0-9A-F]{8}$/, ''),
         fn.Properties.ReservedConcurrentExecutions,
       ]),
