@@ -1,7 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { STACK_KEYS, stackNames } from '../../lib/platform.js';
 import { COMMERCIAL_REGIONS, checkRegion, regionsWith, servicesFor } from '../../lib/regions.js';
-import { type BuiltPlatform, buildPlatform, type CfnJson, DEFAULT_CONTEXT } from './builders.js';
+import {
+  type BuiltPlatform,
+  buildPlatform,
+  type CfnJson,
+  DEFAULT_CONTEXT,
+  nagFindings,
+  unusedAcknowledgements,
+} from './builders.js';
 
 /**
  * What a new user gets from the default `cdk deploy --all`: six stacks, nothing that needs an
@@ -11,8 +18,32 @@ let dev: BuiltPlatform;
 let prod: BuiltPlatform;
 beforeAll(() => {
   dev = buildPlatform();
-  prod = buildPlatform({ context: { stage: 'prod', alertEmail: 'ops@example.com', grafana: true } });
+  // Every optional part on: Grafana, provisioned and reserved concurrency.
+  prod = buildPlatform({
+    context: {
+      stage: 'prod',
+      alertEmail: 'ops@example.com',
+      grafana: true,
+      predictProvisionedConcurrency: 1,
+      reservedConcurrency: 'train=2',
+    },
+  });
 }, 180_000);
+
+/**
+ * cdk-nag (v3, AWS Solutions pack) over every stack, in both builds: no error and no warning may be
+ * left unacknowledged, and no acknowledgment may be left that suppresses nothing. Acknowledgments
+ * live on the specific construct, with a reason (lib/nag.ts).
+ */
+describe.each(['dev', 'prod'] as const)('cdk-nag AwsSolutions (%s build)', (which) => {
+  const built = () => (which === 'dev' ? dev : prod);
+  test.each(STACK_KEYS)('%s stack: no unacknowledged errors or warnings', (key) => {
+    expect(nagFindings(built().platform[key])).toEqual({ errors: [], warnings: [] });
+  });
+  test('every acknowledgment still suppresses a finding', () => {
+    expect(unusedAcknowledgements(built().app)).toEqual([]);
+  });
+});
 
 /** Types that hold data or cost money to leak: kept in prod, deleted with a dev stack. */
 const STATEFUL = [
