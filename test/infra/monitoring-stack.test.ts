@@ -233,9 +233,11 @@ describe('monitoring stack', () => {
     // Model signals are AMP's while the functions write there.
     expect(byName('MlopsProductionModelStale')).toBeUndefined();
     expect(byName('MlopsProductionAccuracyLow')).toBeUndefined();
-    const training = JSON.stringify(byName('MlopsTrainingFailed').Properties.Metrics);
-    expect(training).toContain('"Value":"FAILED"');
-    expect(training).toContain('"MetricName":"Errors"');
+    // FAILED runs only: crashes and timeouts end no run and alarm once, through the failure queue.
+    expect(byName('MlopsTrainingFailed').Properties).toMatchObject({
+      MetricName: 'mlops_training_runs_total',
+      Dimensions: expect.arrayContaining([{ Name: 'status', Value: 'FAILED' }]),
+    });
     expect(byName('MlopsModelLoadFailed').Properties.MetricName).toBe('mlops_model_load_failures_total');
   });
 
