@@ -91,4 +91,7 @@ export const ARTIFACT_BUCKET = {
    * became a model version can expire.
    */
   lifecycleTag: { key: 'mlops-lifecycle', pending: 'pending', registered: 'registered' },
+  /** Public data of the auth function: auth/jwks.json, the token verification keys (no secrets). */
+  authPrefix: 'auth/',
+  jwksKey: 'auth/jwks.json',
 } as const;

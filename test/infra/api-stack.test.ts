@@ -28,14 +28,21 @@ const TABLE_WRITE = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
 ];
-/** The secret's ARN comes from SSM at deploy time (lib/constructs/shared-parameter.ts). */
-const SECRET_READ = {
-  'secretsmanager:DescribeSecret': ['ssm:mlopsdevsecretsjwtsigningkey'],
-  'secretsmanager:GetSecretValue': ['ssm:mlopsdevsecretsjwtsigningkey'],
+/** The signing secret's ARN comes from SSM at deploy time (lib/constructs/shared-parameter.ts). */
+const SECRET = 'ssm:mlopsdevsecretsjwtsigningkey';
+const SECRET_READ_WRITE = {
+  'secretsmanager:DescribeSecret': [SECRET],
+  'secretsmanager:GetSecretValue': [SECRET],
+  'secretsmanager:PutSecretValue': [SECRET],
+};
+const BUCKET = 'arn:AWS::Partition:s3:::ssm:mlopsdevbucketsartifacts';
+/** The published public keys (auth/jwks.json): what predict and admin verify tokens with. */
+const JWKS_READ = {
+  's3:GetObject': [`${BUCKET}/auth/*`],
+  's3:ListBucket': [`${BUCKET} if {"StringLike":{"s3:prefix":["auth/*"]}}`],
 };
 const TABLE = (id: string) =>
   `arn:AWS::Partition:dynamodb:AWS::Region:AWS::AccountId:table/ssm:mlopsdevtables${id}`;
-const BUCKET = 'arn:AWS::Partition:s3:::ssm:mlopsdevbucketsartifacts';
 
 /** Every function remote-writes its metrics to the AMP workspace (the default, metricsRemoteWrite=amp). */
 const AMP = { 'aps:RemoteWrite': ['PrometheusWorkspace.Arn'] };
@@ -192,15 +199,20 @@ describe('ApiStack', () => {
       expect(env('AuthFunction')).toMatchObject({
         MLOPS_STAGE: 'dev',
         MLOPS_CODE_VERSION: 'test',
-        JWT_ISSUER: 'mlops-dev',
         JWT_AUDIENCE: 'mlops-api',
+        TOKEN_TTL_SECONDS: '3600',
         ALLOW_SELF_REGISTRATION: 'false',
       });
-      // Runtime defaults (refresh interval, batch size, token lifetime) live in core only.
+      // The issuer is the API's own URL, the one its JWT authorizer trusts.
+      for (const fn of ['AuthFunction', 'PredictFunction', 'AdminFunction']) {
+        expect(env(fn).JWT_ISSUER).toEqual({
+          'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'],
+        });
+      }
+      // Runtime defaults (model refresh interval, batch size) live in core only.
       expect(env('PredictFunction')).toMatchObject({ DEFAULT_MODEL_NAME: 'iris' });
       for (const name of ['MODEL_REFRESH_SECONDS', 'MAX_BATCH_ROWS'])
         expect(env('PredictFunction')).not.toHaveProperty(name);
-      expect(env('AuthFunction')).not.toHaveProperty('TOKEN_TTL_SECONDS');
       expect(env('TrainFunction')).toMatchObject({
         DEFAULT_MODEL_NAME: 'iris',
         DEFAULT_DATASET: 'builtin:iris',
@@ -220,29 +232,40 @@ describe('ApiStack', () => {
   });
 
   describe('least privilege (identity policies per function)', () => {
-    it('auth: users table read/write and the JWT secret', () => {
+    it('auth: users table read/write, the signing secret (read, new versions), the public keys under auth/', () => {
       expect(permissionsOf(statementsOf(api, 'AuthFunction'))).toEqual(
-        expected('AuthFunction', merge(SECRET_READ, tableActions([...TABLE_READ, ...TABLE_WRITE], USERS))),
-      );
-    });
-
-    it('predict: registry read, objects under runs/ read, the JWT secret; nothing written', () => {
-      expect(permissionsOf(statementsOf(api, 'PredictFunction'))).toEqual(
         expected(
-          'PredictFunction',
-          merge(SECRET_READ, tableActions(TABLE_READ, REGISTRY), {
-            's3:GetObject': [`${BUCKET}/runs/*`],
-            's3:ListBucket': [`${BUCKET} if {"StringLike":{"s3:prefix":["runs/*"]}}`],
+          'AuthFunction',
+          merge(SECRET_READ_WRITE, tableActions([...TABLE_READ, ...TABLE_WRITE], USERS), JWKS_READ, {
+            's3:PutObject': [`${BUCKET}/auth/*`],
+            's3:AbortMultipartUpload': [`${BUCKET}/auth/*`],
           }),
         ),
       );
     });
 
-    it('admin: registry and runs read/write, invoke exactly the train function; no users table', () => {
+    it('predict: registry read, objects under runs/ and the public keys read; no secret, nothing written', () => {
+      expect(permissionsOf(statementsOf(api, 'PredictFunction'))).toEqual(
+        expected(
+          'PredictFunction',
+          merge(tableActions(TABLE_READ, REGISTRY), {
+            's3:GetObject': [`${BUCKET}/auth/*`, `${BUCKET}/runs/*`],
+            's3:ListBucket': [`${BUCKET} if {"StringLike":{"s3:prefix":["runs/*","auth/*"]}}`],
+          }),
+        ),
+      );
+    });
+
+    it("admin: registry and runs read/write, the public keys, users' role and token version only; no secret", () => {
+      const attributes = {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'role', 'tokenVersion'] },
+        StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      };
       expect(permissionsOf(statementsOf(api, 'AdminFunction'))).toEqual(
         expected(
           'AdminFunction',
-          merge(SECRET_READ, tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), {
+          merge(tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), JWKS_READ, {
+            'dynamodb:GetItem': [`${TABLE('users')} if ${JSON.stringify(attributes)}`],
             'lambda:InvokeFunction': ['TrainFunction.Arn'],
           }),
         ),
@@ -285,6 +308,52 @@ describe('ApiStack', () => {
   });
 
   describe('HTTP API', () => {
+    it('puts a JWT authorizer (issuer: the API itself, audience from config) on every user and admin route, none on public ones', () => {
+      const authorizers = resourcesOf(api, 'AWS::ApiGatewayV2::Authorizer');
+      expect(Object.keys(authorizers)).toHaveLength(1);
+      const [authorizerId, authorizer] = Object.entries(authorizers)[0]!;
+      expect(authorizer.Properties).toMatchObject({
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: {
+          Audience: ['mlops-api'],
+          Issuer: { 'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'] },
+        },
+      });
+      const routes = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Route'));
+      for (const route of deployedRoutes()) {
+        const cfn = routes.find((r) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
+        if (route.access === 'public') {
+          expect({ route: route.path, type: cfn.Properties.AuthorizationType ?? 'NONE' }).toEqual({
+            route: route.path,
+            type: 'NONE',
+          });
+        } else {
+          expect(cfn.Properties).toMatchObject({
+            AuthorizationType: 'JWT',
+            AuthorizerId: { Ref: authorizerId },
+          });
+        }
+      }
+    });
+
+    it('throttles POST /token and the user-management routes tighter than the stage default, after creating them', () => {
+      const [stageId, stage] = Object.entries(resourcesOf(api, 'AWS::ApiGatewayV2::Stage'))[0]!;
+      const users = { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 };
+      expect(stage.Properties.RouteSettings).toEqual({
+        'POST /token': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        'POST /users': users,
+        'POST /users/{username}/password': users,
+        'POST /users/{username}/revoke-tokens': users,
+      });
+      const routeIds = Object.entries(resourcesOf(api, 'AWS::ApiGatewayV2::Route'))
+        .filter(([, r]) => r.Properties.RouteKey in stage.Properties.RouteSettings)
+        .map(([id]) => id);
+      expect(routeIds).toHaveLength(4);
+      expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+      expect(stageId).toMatch(/^DefaultStage/);
+    });
+
     it('has a $default stage with throttling and JSON access logs', () => {
       api.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
       const stage = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Stage'))[0];
