@@ -41,6 +41,10 @@ let app: SynthesizedApp;
 beforeAll(() => {
   app = synthesizeApp({ stage: 'dev' }, 'eu-west-1');
 }, 120_000);
+afterAll(() => {
+  for (const mock of [sts, ssm, ssoAdmin, sns, cloudformation, lambda]) mock.restore();
+  for (const client of Object.values(clients)) client.destroy();
+});
 
 /** A healthy fresh standalone account: credentials, bootstrapped, nothing deployed yet. */
 beforeEach(() => {
