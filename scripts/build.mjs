@@ -16,6 +16,26 @@ const DIST = join(ROOT, 'dist');
 const CURRENT = join(DIST, 'current.json');
 /** Bundled entry points (name → source). Everything else keeps running under tsx. */
 const ENTRIES = { cli: 'cli/main.ts', start: 'local/start.ts' };
+/**
+ * Left to node_modules: the emulators (native LevelDB bindings, files they serve), onnxruntime-web (it
+ * finds its wasm beside its own files), the CDK (only `--stage` loads it) and esbuild itself.
+ * Everything else is bundled: resolving and compiling hundreds of small CommonJS files of the SDK was
+ * most of a command's start-up (the same finding as the Lambda bundles, lib/constructs/bundling.ts).
+ */
+const EXTERNAL = [
+  'dynalite',
+  's3rver',
+  'onnxruntime-web',
+  'aws-cdk-lib',
+  'aws-cdk-lib/*',
+  'constructs',
+  'cdk-nag',
+  'esbuild',
+  'swagger-ui-dist',
+];
+/** ESM output cannot `require()`; bundled CommonJS dependencies still do. */
+const REQUIRE_BANNER =
+  "import { createRequire as __mlopsCreateRequire } from 'node:module'; const require = __mlopsCreateRequire(import.meta.url);";
 /** Builds older than this are removed (a long-running `npm start` may still import chunks of its own). */
 const KEEP_MS = 24 * 3600 * 1000;
 
@@ -54,8 +74,9 @@ export async function build() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // Dependencies load from node_modules as they are (onnxruntime-web finds its wasm there).
-    packages: 'external',
+    external: EXTERNAL,
+    mainFields: ['module', 'main'],
+    banner: { js: REQUIRE_BANNER },
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: 'linked',
     metafile: true,
@@ -65,7 +86,13 @@ export async function build() {
     id,
     builtAt,
     entries: Object.fromEntries(Object.keys(ENTRIES).map((name) => [name, `${id}/${name}.js`])),
-    inputs: [...Object.keys(result.metafile.inputs), 'scripts/build.mjs', 'package.json'],
+    // Our sources only: dependencies change with package.json (listed), not file by file.
+    inputs: [
+      ...Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('node_modules/')),
+      'scripts/build.mjs',
+      'package.json',
+      'package-lock.json',
+    ],
   };
   mkdirSync(DIST, { recursive: true });
   const temp = `${CURRENT}.${process.pid}`;
