@@ -94,6 +94,9 @@ export async function build() {
       'package-lock.json',
     ],
   };
+  // Which sources and dependencies each output file holds (esbuild's metafile): for size questions,
+  // and for the test that --help loads no dependency.
+  writeFileSync(join(DIST, id, 'meta.json'), JSON.stringify(result.metafile));
   mkdirSync(DIST, { recursive: true });
   const temp = `${CURRENT}.${process.pid}`;
   writeFileSync(temp, JSON.stringify(manifest));

@@ -98,26 +98,49 @@ describe('mlops CLI', () => {
 
   it('answers --help from the compiled bundle without loading any dependency', async () => {
     // The SDK, emulators and onnxruntime load only for a command that uses them: help costs a Node start.
-    const hook = join(home, 'count-modules.mjs');
+    // A loader hook logs every module the process loads; the build's metafile says what each bundled
+    // file holds.
+    const loader = join(home, 'log-loads.mjs');
+    const hook = join(home, 'register-log.mjs');
+    writeFileSync(
+      loader,
+      "import { appendFileSync } from 'node:fs';\n" +
+        'export async function load(url, context, next) {\n' +
+        "  appendFileSync(process.env.LOAD_LOG, url + '\\n');\n" +
+        '  return next(url, context);\n}\n',
+    );
     writeFileSync(
       hook,
-      [
-        "import { createRequire } from 'node:module';",
-        'const cache = createRequire(import.meta.url).cache;',
-        "const loaded = () => Object.keys(cache).filter((k) => k.includes('/node_modules/')).length;",
-        "process.on('exit', () => process.stderr.write('node_modules loaded: ' + loaded() + '\\n'));",
-      ].join('\n'),
+      `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${loader}`)});\n`,
     );
-    const [help, trainHelp] = await Promise.all([
-      mlops(['--help'], { NODE_OPTIONS: `--import ${hook}` }),
-      mlops(['train', '--help'], { NODE_OPTIONS: `--import ${hook}` }),
-    ]);
-    expect(help.stdout).toContain('usage: mlops <command>');
-    expect(trainHelp.stdout).toContain('--data <value>');
-    expect(help.stderr).toBe('node_modules loaded: 0\n');
-    expect(trainHelp.stderr).toBe('node_modules loaded: 0\n');
-    const manifest = JSON.parse(readFileSync('dist/current.json', 'utf8')) as { entries: { cli: string } };
-    expect(existsSync(join('dist', manifest.entries.cli))).toBe(true);
+    const loaded = async (args: string[]) => {
+      const log = join(home, `loads-${args.join('-')}.txt`);
+      const result = await mlops(args, { NODE_OPTIONS: `--import ${hook}`, LOAD_LOG: log });
+      expect(result.code).toBe(0);
+      return { result, urls: readFileSync(log, 'utf8').trim().split('\n') };
+    };
+    const [help, trainHelp] = await Promise.all([loaded(['--help']), loaded(['train', '--help'])]);
+    expect(help.result.stdout).toContain('usage: mlops <command>');
+    expect(trainHelp.result.stdout).toContain('--data <value>');
+    const manifest = JSON.parse(readFileSync('dist/current.json', 'utf8')) as {
+      id: string;
+      entries: { cli: string };
+    };
+    const meta = JSON.parse(readFileSync(join('dist', manifest.id, 'meta.json'), 'utf8')) as {
+      outputs: Record<string, { inputs: Record<string, unknown> }>;
+    };
+    for (const { urls } of [help, trainHelp]) {
+      const bundled = urls.filter((u) => u.includes(`/dist/${manifest.id}/`));
+      expect(bundled).toContain(`file://${resolve('dist', manifest.entries.cli)}`);
+      const inputs = bundled.flatMap((u) => {
+        const output = meta.outputs[`dist/${u.split('/dist/')[1]}`];
+        expect(output).toBeDefined();
+        return Object.keys(output!.inputs);
+      });
+      expect(inputs.length).toBeGreaterThan(0);
+      expect(inputs.filter((input) => input.includes('node_modules/'))).toEqual([]);
+      expect(urls.filter((u) => u.includes('/node_modules/'))).toEqual([]);
+    }
   });
 
   it('train --trials on a new CSV: trials, metrics and the registered version', async () => {
