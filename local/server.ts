@@ -3,7 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { matchRoute, pathExists, routeKey } from '../core/api/routes.js';
 import { AppError } from '../core/errors.js';
-import { errorResponse, type HttpEvent, type HttpResult, MAX_BODY_BYTES } from '../lambdas/shared/http.js';
+import {
+  errorResponse,
+  type HttpEvent,
+  type HttpResult,
+  MAX_BODY_BYTES,
+  SECURITY_HEADERS,
+} from '../lambdas/shared/http.js';
 import { FUNCTIONS, type HttpFunction } from './functions.js';
 
 /** Extra local-only routes (e.g. GET /metrics) answered outside the Lambda handlers. */
@@ -38,15 +44,19 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req.url);
       const method = (req.method ?? 'GET').toUpperCase();
-      const local = options.localRoutes?.[`${method} ${url.pathname}`];
+      // HEAD is served by the GET route (the handler drops the body; so does node:http for HEAD).
+      const routeMethod = method === 'HEAD' ? 'GET' : method;
+      const localKey = `${routeMethod} ${url.pathname}`;
+      const local = options.localRoutes && Object.hasOwn(options.localRoutes, localKey);
       if (local) {
-        await local(req, res);
+        await options.localRoutes![localKey]!(req, res);
         return;
       }
-      const match = matchRoute(method, url.pathname);
+      const match = matchRoute(routeMethod, url.pathname);
       if (!match) {
         const error = pathExists(url.pathname)
           ? new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`)
@@ -55,11 +65,14 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         return;
       }
       const body = await readBody(req);
-      const event = toEvent(req, url, body, routeKey(match.route), match.pathParameters, requestId);
+      const key = method === 'HEAD' ? `HEAD ${match.route.path}` : routeKey(match.route);
+      const event = toEvent(req, url, body, key, match.pathParameters, requestId);
       const handler = await fn(match.route.function);
       write(res, await handler(event), requestId);
     } catch (error) {
-      write(res, errorResponse(error, requestId), requestId);
+      // A local route that failed after it started answering can only be cut short.
+      if (res.headersSent) res.destroy();
+      else write(res, errorResponse(error, requestId), requestId);
     }
   });
   // Keep-alive longer than typical client pools so benchmarks and SDKs reuse connections.
@@ -80,6 +93,23 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       }),
   };
+}
+
+/**
+ * The request target as a URL. Only origin-form targets (`/path?query`) with a normalised path
+ * are accepted: `//health` would otherwise parse as a host named "health" and be served as `/`,
+ * and `/a/../health` as `/health`; API Gateway matches neither, so neither does this.
+ */
+function requestUrl(target: string | undefined): URL {
+  const raw = target ?? '/';
+  const path = raw.split('?', 1)[0]!;
+  if (!path.startsWith('/')) {
+    throw new AppError('BAD_REQUEST', 'the request target must be a path starting with "/"');
+  }
+  if (/\/\/|\/\.\.?(\/|$)/.test(path)) {
+    throw new AppError('BAD_REQUEST', `the path ${JSON.stringify(path)} has an empty, "." or ".." segment`);
+  }
+  return new URL(raw, 'http://localhost');
 }
 
 /** Event-based rather than `for await`: the async iterator cost a measurable share of a warm request. */
@@ -163,8 +193,9 @@ function write(res: ServerResponse, result: HttpResult, requestId: string): void
       : result.isBase64Encoded
         ? Buffer.from(result.body, 'base64')
         : result.body;
-  // An explicit length keeps keep-alive responses out of chunked encoding.
-  headers['content-length'] = Buffer.byteLength(body);
+  // An explicit length keeps keep-alive responses out of chunked encoding. A HEAD answer comes
+  // without its body but with the length the handler gave it.
+  headers['content-length'] ??= Buffer.byteLength(body);
   res.writeHead(result.statusCode ?? 200, headers as Record<string, string>);
   res.end(body);
 }

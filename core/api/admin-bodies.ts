@@ -1,7 +1,15 @@
 import { aliasesOf } from '../registry/service.js';
-import type { ModelVersion, RegisteredModel } from '../registry/types.js';
+import type { IncompleteVersion, ModelVersion, RegisteredModel } from '../registry/types.js';
 import type { Experiment, Run } from '../tracking/store.js';
-import type { ExperimentOut, ModelOut, RunOut, TrainBody, TrainEvent, VersionOut } from './admin-schemas.js';
+import type {
+  ExperimentOut,
+  IncompleteVersionOut,
+  ModelOut,
+  RunOut,
+  TrainBody,
+  TrainEvent,
+  VersionOut,
+} from './admin-schemas.js';
 import type * as z from './zod.js';
 
 /**
@@ -42,7 +50,18 @@ export function runBody(run: Run): z.infer<typeof RunOut> {
     alias: run.alias,
     trials: run.trials,
     best_trial_run_id: run.bestTrialRunId,
+    lease_expires_at: run.status === 'RUNNING' ? run.leaseExpiresAt : undefined,
+    heartbeat_at: run.status === 'RUNNING' ? run.heartbeatAt : undefined,
   } satisfies Exhaustive<z.infer<typeof RunOut>>;
+}
+
+export function incompleteBody(entry: IncompleteVersion): z.infer<typeof IncompleteVersionOut> {
+  return {
+    version: entry.version,
+    status: entry.status,
+    reason: entry.reason,
+    at: entry.at,
+  } satisfies Exhaustive<z.infer<typeof IncompleteVersionOut>>;
 }
 
 export function experimentBody(experiment: Experiment): z.infer<typeof ExperimentOut> {

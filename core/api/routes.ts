@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+
 /**
  * The HTTP API, declared once: the CDK API stack creates one API Gateway route per entry and
  * points it at the named function; the local server dispatches with the same table; the
@@ -79,6 +81,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Runs of an experiment, newest first',
   },
   {
+    method: 'POST',
+    path: '/runs/reap',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Mark runs whose lease expired ABANDONED',
+  },
+  {
     method: 'GET',
     path: '/runs/{id}',
     function: 'admin',
@@ -99,6 +108,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'admin',
     access: 'admin',
     summary: 'Versions of a model, newest first',
+  },
+  {
+    method: 'POST',
+    path: '/models/{name}/versions/cleanup',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Retire version numbers reserved but never written',
   },
   {
     method: 'POST',
@@ -158,12 +174,21 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
     const g = got[i]!;
     if (w.startsWith('{') && w.endsWith('}')) {
       if (g === '') return undefined;
-      params[w.slice(1, -1)] = decodeURIComponent(g);
+      params[w.slice(1, -1)] = decodeSegment(g);
     } else if (w !== g) {
       return undefined;
     }
   }
   return params;
+}
+
+/** A path parameter, percent-decoded; malformed escapes (`%E0%A4%A`) are the caller's 400. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new AppError('BAD_REQUEST', `malformed percent-encoding in the path segment "${segment}"`);
+  }
 }
 
 /** Whether any route exists for this path under another method (405 rather than 404). */
