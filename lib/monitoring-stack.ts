@@ -137,6 +137,7 @@ export interface AlarmSet {
   readonly accuracyLow: cw.Alarm;
   readonly trainingFailed: cw.Alarm;
   readonly modelLoadFailed: cw.Alarm;
+  readonly modelDegraded: cw.Alarm;
 }
 
 /**
@@ -287,9 +288,10 @@ export class MonitoringStack extends Stack {
       'A training run failed in the last hour, or the train function errored/timed out (rule MlopsTrainingFailed).',
       {
         metric: new cw.MathExpression({
-          expression: 'FILL(failed, 0) + FILL(crashed, 0)',
+          expression: 'FILL(failed, 0) + FILL(abandoned, 0) + FILL(crashed, 0)',
           usingMetrics: {
             failed: metric('trainingRuns', 'Sum', Duration.hours(1), { status: 'FAILED' }),
+            abandoned: metric('trainingRuns', 'Sum', Duration.hours(1), { status: 'ABANDONED' }),
             crashed: functions.train.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
           },
           period: Duration.hours(1),
@@ -314,6 +316,18 @@ export class MonitoringStack extends Stack {
       },
     );
 
+    const modelDegraded = alarm(
+      'MlopsModelDegraded',
+      'Production is served by a fallback version: the version it names failed to load (rule MlopsModelDegraded).',
+      {
+        metric: metric('modelDegraded', 'Maximum', minute),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      },
+    );
+
     this.alarms = {
       latency,
       errorRatio,
@@ -323,6 +337,7 @@ export class MonitoringStack extends Stack {
       accuracyLow,
       trainingFailed,
       modelLoadFailed,
+      modelDegraded,
     };
 
     this.dashboard = this.buildDashboard(config, namespace, metric, Object.values(latency), [
@@ -333,6 +348,7 @@ export class MonitoringStack extends Stack {
       accuracyLow,
       trainingFailed,
       modelLoadFailed,
+      modelDegraded,
     ]);
 
     if (props.grafanaWorkspace ?? true) {

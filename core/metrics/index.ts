@@ -15,6 +15,8 @@ export interface MetricsSink {
   inference(durationMs: number, rows: number): void;
   error(type: string): void;
   modelLoad(model: string, version: number, ok: boolean): void;
+  /** Whether a model's production is served by a fallback version (the named one failed to load). */
+  modelDegraded(model: string, degraded: boolean): void;
   trainingRun(run: TrainingRunReport): void;
   /** The version a production alias points at (after training promotes it, or when serving checks it). */
   productionModel(model: ProductionModelReport): void;
@@ -24,7 +26,7 @@ export interface MetricsSink {
 
 export interface TrainingRunReport {
   readonly model: string;
-  readonly status: 'FINISHED' | 'FAILED';
+  readonly status: 'FINISHED' | 'FAILED' | 'ABANDONED';
   readonly durationMs: number;
   readonly accuracy?: number;
 }
@@ -128,6 +130,14 @@ export class PlatformMetrics implements MetricsSink {
       const key: MetricKey = ok ? 'modelLoads' : 'modelLoadFailures';
       this.prom[key].inc(labels);
       this.emf?.record(key, labels, 1);
+      this.emf?.flush();
+    });
+  }
+
+  modelDegraded(model: string, degraded: boolean): void {
+    this.safely(() => {
+      this.prom.modelDegraded.set({ model }, degraded ? 1 : 0);
+      this.emf?.record('modelDegraded', { model }, degraded ? 1 : 0);
       this.emf?.flush();
     });
   }
@@ -281,6 +291,7 @@ export const metrics: MetricsSink = {
   inference: (durationMs, rows) => platformMetrics().inference(durationMs, rows),
   error: (type) => platformMetrics().error(type),
   modelLoad: (model, version, ok) => platformMetrics().modelLoad(model, version, ok),
+  modelDegraded: (model, degraded) => platformMetrics().modelDegraded(model, degraded),
   trainingRun: (run) => platformMetrics().trainingRun(run),
   productionModel: (report) => platformMetrics().productionModel(report),
   flush: () => platformMetrics().flush(),

@@ -66,6 +66,11 @@ export class PredictionService {
     return this.cache.registryReachable;
   }
 
+  /** Sessions and bytes held against the model cache's budget. */
+  cacheUsage(): ReturnType<ModelCache['usage']> {
+    return this.cache.usage();
+  }
+
   /**
    * Loads the default model ahead of the first request (called at cold start, so the wasm
    * compile and the model fetch overlap the rest of start-up). A failure is only logged: the
@@ -83,7 +88,13 @@ export class PredictionService {
     const { featureNames, classes } = model.record;
     const matrix = toMatrix(request.rows, featureNames, request.single ? 'features' : 'instances');
     const started = performance.now();
-    const scored = await this.batcher.score(model.onnx, matrix, request.rows.length);
+    const done = this.cache.retain(model);
+    let scored: Awaited<ReturnType<MicroBatcher['score']>>;
+    try {
+      scored = await this.batcher.score(model.onnx, matrix, request.rows.length);
+    } finally {
+      done();
+    }
     metrics.inference(performance.now() - started, request.rows.length);
     assertFinite(scored.probabilities, scored.classCount, request.single ? 'features' : 'instances');
     const rows: ScoredRow[] = [];

@@ -10,6 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '../errors.js';
+import { metrics } from '../metrics/index.js';
 import { lowerIsBetter } from '../registry/policy.js';
 import type { Metrics, Params } from '../registry/types.js';
 import { LeaseKeeper } from './leases.js';
@@ -338,7 +339,15 @@ export class RunStore {
         }),
       );
       this.leases.release(run.runId);
-      return toRun(out.Attributes!);
+      const ended = toRun(out.Attributes!);
+      if (!ended.parentRunId) {
+        metrics.trainingRun({
+          model: ended.modelName ?? ended.experiment,
+          status: 'ABANDONED',
+          durationMs: ended.durationMs ?? 0,
+        });
+      }
+      return ended;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
