@@ -16,12 +16,12 @@ import { s3Client } from '../core/aws/clients.js';
 import { ENV } from '../core/config/env.js';
 import { ARTIFACT_BUCKET, TABLES, type TableDefinition } from '../core/config/tables.js';
 import { resetServices, runStore } from '../core/services/index.js';
-import { InProcessTrainingLauncher } from '../core/training/launcher.js';
 import { setTrainingLauncher } from '../lambdas/admin/launcher.js';
 import { logger } from '../lambdas/shared/logger.js';
 import { type Emulators, emulatorEnvironment, startEmulators } from './emulators.js';
 import { ensureBucket, ensureTables } from './provision.js';
 import { repairS3Store } from './s3-repair.js';
+import { WorkerTrainingLauncher } from './worker-launcher.js';
 
 /**
  * The local stand-in for a deployed stage: embedded emulators with state under MLOPS_HOME
@@ -115,13 +115,9 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
   };
   Object.assign(process.env, env);
   resetServices();
-  // No train function locally: POST /train runs the same train handler in this process.
-  setTrainingLauncher(
-    new InProcessTrainingLauncher(
-      async (event) => (await import('../lambdas/train/handler.js')).handler(event),
-      (error, runId) => logger.warn('background training failed', { runId, error: String(error) }),
-    ),
-  );
+  // No train function locally: POST /train runs the same train handler in a worker thread.
+  const launcher = new WorkerTrainingLauncher({ log: (message, fields) => logger.warn(message, fields) });
+  setTrainingLauncher(launcher);
 
   if (emulators) {
     const ddb = new DynamoDBClient({});
@@ -141,6 +137,7 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
     owner: emulators !== undefined,
     ...(emulators ? { emulators } : {}),
     async stop() {
+      await launcher.stop();
       resetServices();
       if (!emulators) return;
       await emulators.stop();

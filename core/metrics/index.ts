@@ -284,15 +284,27 @@ export function platformMetrics(): PlatformMetrics {
   return instance;
 }
 
+let redirect: MetricsSink | undefined;
+
+/**
+ * Sends every hook to `sink` instead of this process's registry (undefined: back to it): a local
+ * training worker thread forwards its metrics to the server that started it.
+ */
+export function redirectMetrics(sink: MetricsSink | undefined): void {
+  redirect = sink;
+}
+
+const sink = (): MetricsSink => redirect ?? platformMetrics();
+
 /** The hooks the request path, the model cache and training call. */
 export const metrics: MetricsSink = {
-  request: (route, status, durationMs) => platformMetrics().request(route, status, durationMs),
-  prediction: (model, version, label) => platformMetrics().prediction(model, version, label),
-  inference: (durationMs, rows) => platformMetrics().inference(durationMs, rows),
-  error: (type) => platformMetrics().error(type),
-  modelLoad: (model, version, ok) => platformMetrics().modelLoad(model, version, ok),
-  modelDegraded: (model, degraded) => platformMetrics().modelDegraded(model, degraded),
-  trainingRun: (run) => platformMetrics().trainingRun(run),
-  productionModel: (report) => platformMetrics().productionModel(report),
-  flush: () => platformMetrics().flush(),
+  request: (route, status, durationMs) => sink().request(route, status, durationMs),
+  prediction: (model, version, label) => sink().prediction(model, version, label),
+  inference: (durationMs, rows) => sink().inference(durationMs, rows),
+  error: (type) => sink().error(type),
+  modelLoad: (model, version, ok) => sink().modelLoad(model, version, ok),
+  modelDegraded: (model, degraded) => sink().modelDegraded(model, degraded),
+  trainingRun: (run) => sink().trainingRun(run),
+  productionModel: (report) => sink().productionModel(report),
+  flush: () => sink().flush(),
 };

@@ -47,8 +47,6 @@ export interface ModelCacheOptions {
 }
 
 export const MODEL_CACHE_DEFAULTS = { maxSessions: 64, maxBytes: 256 * 1024 * 1024 } as const;
-/** Unknown models and aliases are remembered (so a flood of random names costs no registry reads) this many at most. */
-const MAX_MISSES = 1000;
 /** After a restart with a broken production artifact, this many earlier production versions are tried. */
 const MAX_FALLBACKS = 5;
 
@@ -76,7 +74,7 @@ interface Entry {
  *
  * - Budget: at most `maxSessions` sessions and `maxBytes` of artifacts, least recently used
  *   evicted first; an evicted session is released as soon as no request is scoring on it.
- * - Failed lookups (unknown model or alias) are not kept beyond a small bounded memo.
+ * - Failed lookups (unknown model or alias) leave nothing behind.
  * - Fallback: when the version an alias names fails its checksum or load, the version serving
  *   before keeps serving; with none (a fresh process), the last good production version does.
  *   Either way the answer says so (`degraded`), a gauge counts it, and only with no good
@@ -90,7 +88,6 @@ export class ModelCache {
   private readonly slotOf = new WeakMap<OnnxModel, Slot>();
   private readonly entries = new Map<string, Entry>();
   private readonly refreshing = new Map<string, Promise<LoadedModel>>();
-  private readonly misses = new Map<string, { error: AppError; until: number }>();
   private bytes = 0;
   private readonly now: () => number;
   private readonly log: NonNullable<ModelCacheOptions['log']>;
@@ -117,11 +114,6 @@ export class ModelCache {
     if (entry && !entry.slot.evicted) {
       this.touch(entry.slot);
       if (this.now() - entry.checkedAt < this.options.refreshMs) return entry.served;
-    }
-    const miss = this.misses.get(key);
-    if (!entry && miss) {
-      if (this.now() < miss.until) throw miss.error;
-      this.misses.delete(key);
     }
     let refreshing = this.refreshing.get(key);
     if (!refreshing) {
@@ -157,7 +149,7 @@ export class ModelCache {
       bytes: this.bytes,
       maxSessions: this.maxSessions,
       maxBytes: this.maxBytes,
-      entries: this.entries.size + this.misses.size,
+      entries: this.entries.size,
     };
   }
 
@@ -180,9 +172,9 @@ export class ModelCache {
         }
         throw error;
       }
-      // The registry answered: the model or alias is gone (or never was). Forget it, briefly remember why.
+      // The registry answered: the model or alias is gone (or never was). Nothing of it is kept,
+      // so a flood of random names costs a registry read each, and no memory.
       this.forget(key);
-      this.remember(key, error);
       throw error;
     }
     const production = isProduction(selector);
@@ -301,12 +293,6 @@ export class ModelCache {
 
   private forget(key: string): void {
     this.entries.delete(key);
-  }
-
-  private remember(key: string, error: AppError): void {
-    this.misses.delete(key);
-    this.misses.set(key, { error, until: this.now() + Math.min(this.options.refreshMs, 5000) });
-    if (this.misses.size > MAX_MISSES) this.misses.delete(this.misses.keys().next().value!);
   }
 
   private async load(record: ModelVersion): Promise<LoadedModel> {
