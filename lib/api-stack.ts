@@ -8,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
+  gatewayMethods,
   ROUTES,
   type RouteDefinition,
   type FunctionId as RouteFunctionId,
@@ -202,22 +203,23 @@ export class ApiStack extends Stack {
       }
       return integration;
     };
-    for (const route of deployedRoutes()) {
-      const integration = integrationFor(route.function);
-      const httpRoute = new apigwv2.HttpRoute(this, `Route ${routeKey(route)}`, {
-        httpApi: this.httpApi,
-        routeKey: apigwv2.HttpRouteKey.with(route.path, route.method as apigwv2.HttpMethod),
-        integration,
-      });
-      acknowledge(
-        httpRoute,
-        'AwsSolutions-APIG4',
-        route.access === 'public'
-          ? `${routeKey(route)} is public by design (core/api/routes.ts access: public).`
-          : `${routeKey(route)} requires a ${route.access} JWT, verified in the handler with jose against the ` +
-              'Secrets Manager key (AWSCURRENT/AWSPREVIOUS); an API Gateway authorizer would duplicate that check.',
-      );
-    }
+    for (const route of deployedRoutes())
+      for (const method of gatewayMethods(route)) {
+        const integration = integrationFor(route.function);
+        const httpRoute = new apigwv2.HttpRoute(this, `Route ${method} ${route.path}`, {
+          httpApi: this.httpApi,
+          routeKey: apigwv2.HttpRouteKey.with(route.path, method as apigwv2.HttpMethod),
+          integration,
+        });
+        acknowledge(
+          httpRoute,
+          'AwsSolutions-APIG4',
+          route.access === 'public'
+            ? `${routeKey(route)} is public by design (core/api/routes.ts access: public).`
+            : `${routeKey(route)} requires a ${route.access} JWT, verified in the handler with jose against the ` +
+                'Secrets Manager key (AWSCURRENT/AWSPREVIOUS); an API Gateway authorizer would duplicate that check.',
+        );
+      }
 
     new CfnOutput(this, API_OUTPUTS.apiUrl, {
       value: this.apiStage.url,

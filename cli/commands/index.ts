@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { createAdmin } from './create-admin.js';
 import { alias, models, promote, rollback, tag, versions } from './models.js';
 import { predict } from './predict.js';
-import { experiments, runs } from './runs.js';
+import { cleanup, experiments, runs } from './runs.js';
 import { status } from './status.js';
 import { train } from './train.js';
 
@@ -20,4 +20,5 @@ export const COMMANDS: Command[] = [
   predict,
   createAdmin,
   status,
+  cleanup,
 ];

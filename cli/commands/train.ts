@@ -6,6 +6,7 @@ import { settings, trainingDeps } from '../../core/services/index.js';
 import { type TrialSummary, trainAndRegister } from '../../core/training/service.js';
 import { choice, integer, keyValues, list, number, str } from '../args.js';
 import type { Command } from '../command.js';
+import { checkDataFile } from '../dataset-file.js';
 import { UsageError } from '../errors.js';
 import { duration, printJson, table } from '../format.js';
 
@@ -48,6 +49,7 @@ export const train: Command = {
   async run({ values, json }) {
     const data = str(values['data']);
     const dataset = data ?? optionalEnv('defaultDataset') ?? 'builtin:iris';
+    checkDataFile(dataset);
     const modelName = str(values['model-name']) ?? defaultModelName(data);
     const trials = integer(str(values['trials']), '--trials', { min: 1, max: 500 });
     const cv = integer(str(values['cv']), '--cv', { min: 2, max: 20 });

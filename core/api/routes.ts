@@ -151,6 +151,14 @@ export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): strin
   return `${route.method} ${route.path}`;
 }
 
+/**
+ * The methods API Gateway routes to a route's function: a GET route answers HEAD too (the
+ * handler drops the body), as the local server does.
+ */
+export function gatewayMethods(route: Pick<RouteDefinition, 'method'>): string[] {
+  return route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
+}
+
 /** Matches a concrete path against the table; returns the route and its path parameters. */
 export function matchRoute(
   method: string,

@@ -2,9 +2,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   paginateQuery,
   paginateScan,
-  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
