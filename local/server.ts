@@ -45,6 +45,14 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // Read (and bound) the body first, like API Gateway: an answer given before the body was
+    // read would leave its bytes on a keep-alive connection, to be parsed as the next request.
+    const body = readBody(req);
+    const drained = () =>
+      body.then(
+        () => undefined,
+        () => undefined,
+      );
     try {
       const url = requestUrl(req.url);
       const method = (req.method ?? 'GET').toUpperCase();
@@ -61,22 +69,58 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         const error = pathExists(url.pathname)
           ? new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`)
           : new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${url.pathname}`);
+        await drained();
         write(res, errorResponse(error, requestId), requestId);
         return;
       }
-      const body = await readBody(req);
       const key = method === 'HEAD' ? `HEAD ${match.route.path}` : routeKey(match.route);
-      const event = toEvent(req, url, body, key, match.pathParameters, requestId);
+      const event = toEvent(req, url, await body, key, match.pathParameters, requestId);
       const handler = await fn(match.route.function);
       write(res, await handler(event), requestId);
     } catch (error) {
       // A local route that failed after it started answering can only be cut short.
       if (res.headersSent) res.destroy();
-      else write(res, errorResponse(error, requestId), requestId);
+      else {
+        await drained();
+        write(res, errorResponse(error, requestId), requestId);
+      }
     }
   });
   // Keep-alive longer than typical client pools so benchmarks and SDKs reuse connections.
   server.keepAliveTimeout = 65_000;
+  // Requests node:http cannot parse (what API Gateway would refuse before any function ran) get
+  // the error envelope and the security headers too, then the connection is closed.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (
+      !socket.writable ||
+      (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+    ) {
+      socket.destroy();
+      return;
+    }
+    const requestId = randomUUID();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const result = errorResponse(
+      new AppError(
+        tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST',
+        tooLarge ? 'request headers are too large' : 'malformed HTTP request',
+      ),
+      requestId,
+    );
+    const body = result.body ?? '';
+    const headers = {
+      ...SECURITY_HEADERS,
+      ...result.headers,
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    };
+    socket.end(
+      `HTTP/1.1 ${result.statusCode} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `${Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\r\n')}\r\n\r\n${body}`,
+    );
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
