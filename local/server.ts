@@ -11,6 +11,7 @@ import {
   SECURITY_HEADERS,
 } from '../lambdas/shared/http.js';
 import { FUNCTIONS, type HttpFunction } from './functions.js';
+import { type GatewayAuthorizer, localGatewayAuthorizer, withAuthorizer } from './gateway-authorizer.js';
 
 /** Extra local-only routes (e.g. GET /metrics) answered outside the Lambda handlers. */
 export type LocalRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -41,6 +42,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     }
     return f;
   };
+  // API Gateway's JWT authorizer in front of the user and admin routes (local/gateway-authorizer.ts).
+  let authorizer: GatewayAuthorizer | undefined;
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
@@ -73,8 +76,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         write(res, errorResponse(error, requestId), requestId);
         return;
       }
+      authorizer ??= localGatewayAuthorizer(() => fn('auth'));
+      const authorization = await authorizer.authorize(match.route, req.headers);
+      if (!authorization.allowed) {
+        await drained();
+        write(res, authorization.result, requestId);
+        return;
+      }
       const key = method === 'HEAD' ? `HEAD ${match.route.path}` : routeKey(match.route);
-      const event = toEvent(req, url, await body, key, match.pathParameters, requestId);
+      const event = withAuthorizer(
+        toEvent(req, url, await body, key, match.pathParameters, requestId),
+        authorization,
+      );
       const handler = await fn(match.route.function);
       write(res, await handler(event), requestId);
     } catch (error) {

@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { ENV } from '../../core/config/env.js';
-import { registryService, tokenService } from '../../core/services/index.js';
+import { registryService } from '../../core/services/index.js';
 import { HTML_CSP } from '../../lambdas/shared/http.js';
-import { type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
+import { adminToken, type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
 import { trainIris } from './fixtures.js';
 
 /**
@@ -17,7 +17,7 @@ beforeAll(async () => {
   api = await startLocalApi({ env: { [ENV.allowSelfRegistration]: 'true' } });
   await trainIris();
   token = await userToken(api);
-  admin = (await tokenService().issue({ username: 'root', role: 'admin' })).access_token;
+  admin = await adminToken(api);
 }, 120_000);
 
 afterAll(() => api?.stop());

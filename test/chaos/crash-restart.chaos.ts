@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { s3Client } from '../../core/aws/clients.js';
 import { ARTIFACT_BUCKET } from '../../core/config/tables.js';
-import { runStore, tokenService } from '../../core/services/index.js';
+import { runStore } from '../../core/services/index.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
-import { figure, kill9, ROOT, random, sleep, startServer, stop } from './harness.js';
+import { figure, kill9, ROOT, random, signIn, sleep, startServer, stop } from './harness.js';
 
 /**
  * `kill -9` at random moments, then `npm start` again, N times each: during API-started training
@@ -50,7 +50,7 @@ test('kill -9 during API-started training, N times: each restart comes up and en
       launched.length = 0;
       if (round === ROUNDS) break;
 
-      const admin = (await tokenService().issue({ username: 'chaos', role: 'admin' })).access_token;
+      const admin = await signIn(server.url, 'admin');
       const res = await fetch(`${server.url}/train`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },

@@ -143,3 +143,29 @@ export function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A user of `role` created as the CLI's operator would (through this process's attached
+ * runtime), and its bearer token from the server's own POST /token.
+ */
+export async function signIn(
+  url: string,
+  role: 'user' | 'admin',
+  username = `chaos-${role}`,
+): Promise<string> {
+  const { authService } = await import('../../core/services/index.js');
+  const { OPERATOR } = await import('../../core/auth/service.js');
+  const password = 'chaos-operator-passphrase';
+  await authService()
+    .register({ username, password, role }, OPERATOR)
+    .catch((error: { code?: string }) => {
+      if (error.code !== 'USER_EXISTS') throw error;
+    });
+  const res = await fetch(`${url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password }).toString(),
+  });
+  if (res.status !== 200) throw new Error(`token for ${username}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}

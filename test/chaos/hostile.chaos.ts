@@ -1,9 +1,8 @@
 import { request } from 'node:http';
 import { ROUTES } from '../../core/api/routes.js';
 import { ENV } from '../../core/config/env.js';
-import { tokenService } from '../../core/services/index.js';
 import { trainIris } from '../api/fixtures.js';
-import { type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
+import { adminToken, type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
 import { figure, random } from './harness.js';
 
 /**
@@ -24,7 +23,7 @@ beforeAll(async () => {
   api = await startLocalApi({ env: { [ENV.allowSelfRegistration]: 'true' } });
   await trainIris();
   user = await userToken(api);
-  admin = (await tokenService().issue({ username: 'root', role: 'admin' })).access_token;
+  admin = await adminToken(api);
 }, 120_000);
 afterAll(() => api?.stop());
 

@@ -1,9 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registryService, tokenService } from '../../core/services/index.js';
+import { registryService } from '../../core/services/index.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
-import { figure, load, percentile, random, rssMb, type Server, sleep, startServer, stop } from './harness.js';
+import {
+  figure,
+  load,
+  percentile,
+  random,
+  rssMb,
+  type Server,
+  signIn,
+  sleep,
+  startServer,
+  stop,
+} from './harness.js';
 
 /**
  * Memory under version cycling and random names, measured on a real `npm start` process: 50
@@ -22,7 +33,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'mlops-chaos-mem-'));
   server = await startServer(home); // trains iris v1 on its way up
   runtime = await startLocalRuntime({ home, report: () => {} });
-  token = (await tokenService().issue({ username: 'chaos', role: 'user' })).access_token;
+  token = await signIn(server.url, 'user');
   const { name: _n, version: _v, createdAt: _c, ...data } = await registryService().resolve('iris');
   for (let i = 2; i <= VERSIONS; i++) await registryService().store.createVersion('iris', data);
 }, 180_000);

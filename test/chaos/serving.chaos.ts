@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registryService, runStore, tokenService } from '../../core/services/index.js';
+import { registryService, runStore } from '../../core/services/index.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
-import { figure, load, percentile, type Server, sleep, startServer, stop } from './harness.js';
+import { figure, load, percentile, type Server, signIn, sleep, startServer, stop } from './harness.js';
 
 /**
  * Serving while other things happen, on a real `npm start`: a heavy training run started through
@@ -21,8 +21,8 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'mlops-chaos-serve-'));
   server = await startServer(home, { MODEL_REFRESH_SECONDS: '0.5' });
   runtime = await startLocalRuntime({ home, report: () => {} });
-  user = (await tokenService().issue({ username: 'chaos', role: 'user' })).access_token;
-  admin = (await tokenService().issue({ username: 'chaos-admin', role: 'admin' })).access_token;
+  user = await signIn(server.url, 'user');
+  admin = await signIn(server.url, 'admin');
 }, 180_000);
 
 afterAll(async () => {
