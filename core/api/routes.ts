@@ -231,6 +231,20 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** API Gateway's catch-all route key: requests no other route matches. */
+export const DEFAULT_ROUTE = '$default';
+
+/**
+ * The answer to a request no route matches: 405 when the path exists under another method, else
+ * 404. Used by the local server and by the deployed `$default` route (lambdas/docs), so both
+ * answer alike.
+ */
+export function unmatchedRouteError(method: string, path: string): AppError {
+  return pathExists(path)
+    ? new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`)
+    : new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${path}`);
+}
+
 /** Whether any route exists for this path under another method (405 rather than 404). */
 export function pathExists(path: string): boolean {
   return ROUTES.some((route) => matchPath(route.path, path) !== undefined);
