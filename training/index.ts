@@ -4,8 +4,11 @@ export {
   GBT_DEFAULTS,
   LOGREG_DEFAULTS,
   PARAM_DEFAULTS,
+  PARAM_SPECS,
+  type ParamIssue,
+  type ParamSpec,
+  paramIssues,
   TREE_DEFAULTS,
-  unknownParams,
 } from './algorithms/defaults.js';
 export { RandomForest } from './algorithms/forest.js';
 export { GradientBoostedTrees } from './algorithms/gbt.js';
