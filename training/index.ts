@@ -67,13 +67,18 @@ export {
 export { deriveSeed, mulberry32 } from './random.js';
 export {
   type Candidate,
+  type CandidateScore,
+  type EvaluationSplits,
+  evaluationSplits,
   PARAM_SPACES,
+  ranksAbove,
   runSearch,
   type SearchMetric,
   type SearchOptions,
   type SearchResult,
   type SearchSpaceOptions,
   type SearchStrategy,
+  scoreCandidate,
   scoreOf,
   searchSpace,
   type TrialReport,

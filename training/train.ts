@@ -3,6 +3,7 @@ import { type Dataset, selectRows } from './dataset.js';
 import { evaluate, type Metrics } from './evaluate.js';
 import type { Algorithm, Params, TrainedModel } from './model.js';
 import { checkSeed } from './random.js';
+import { DEFAULT_SEED, DEFAULT_TEST_SIZE } from './run-defaults.js';
 import { type SplitIndices, stratifiedSplit } from './split.js';
 
 export interface TrainOptions {
@@ -27,8 +28,9 @@ export interface TrainResult {
 export function trainModel(dataset: Dataset, options: TrainOptions): TrainResult {
   const started = performance.now();
   const spec = algorithmSpec(options.algorithm);
-  const seed = checkSeed(options.seed ?? 42);
-  const split = options.split ?? stratifiedSplit(dataset.y, { testSize: options.testSize ?? 0.2, seed });
+  const seed = checkSeed(options.seed ?? DEFAULT_SEED);
+  const split =
+    options.split ?? stratifiedSplit(dataset.y, { testSize: options.testSize ?? DEFAULT_TEST_SIZE, seed });
   const train = selectRows(dataset, split.train);
   const test = selectRows(dataset, split.test);
   const model = spec.fit(

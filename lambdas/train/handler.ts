@@ -1,38 +1,23 @@
 import type { Context } from 'aws-lambda';
 import { TrainEvent } from '../../core/api/admin-schemas.js';
 import { validate } from '../../core/api/validate.js';
-import { optionalEnv } from '../../core/config/env.js';
 import { isAppError } from '../../core/errors.js';
-import { promotionPolicyFromEnv } from '../../core/registry/policy.js';
 import { settings } from '../../core/services/lazy.js';
 import { trainingDeps } from '../../core/services/training.js';
-import { type TrainRequest, trainAndRegister } from '../../core/training/service.js';
+import { requestFromEvent } from '../../core/training/request.js';
+import { type TrainOutcome, trainAndRegister } from '../../core/training/service.js';
 import { logger } from '../shared/logger.js';
 
 export { TrainEvent };
-
-/** Maps the event to a training request: env defaults (DEFAULT_DATASET, DEFAULT_TARGET, DEFAULT_MODEL_NAME) fill gaps. */
-export function trainRequest(input: TrainEvent): TrainRequest {
-  const dataset = input.dataset ?? optionalEnv('defaultDataset') ?? 'builtin:iris';
-  // The configured default target belongs to the configured default dataset only.
-  const target = input.target ?? (input.dataset ? undefined : optionalEnv('defaultTarget'));
-  const { promotion, dataset: _d, target: _t, modelName, ...rest } = input;
-  return {
-    ...rest,
-    dataset,
-    ...(target ? { target } : {}),
-    modelName: modelName ?? settings.defaultModel,
-    policy: promotionPolicyFromEnv(promotion ?? {}),
-  } as TrainRequest;
-}
 
 /**
  * Trains on a dataset (one run or a search), stores the artifacts, records the run(s) and
  * registers the best version. Invoked by EventBridge Scheduler, or asynchronously by the admin
  * API with a pre-created run id.
  */
-export interface TrainSummary {
+export interface FinishedSummary {
   readonly runId: string;
+  readonly status: 'FINISHED';
   readonly modelName: string;
   readonly version: number;
   readonly alias: 'production' | 'challenger';
@@ -40,19 +25,31 @@ export interface TrainSummary {
   readonly metrics: Readonly<Record<string, number>>;
   readonly trials: number;
 }
+/** A retraining check on data byte-identical to production's: no new version. */
+export interface SkippedSummary {
+  readonly runId: string;
+  readonly status: 'SKIPPED';
+  readonly modelName: string;
+  readonly reason: string;
+}
+export type TrainSummary = FinishedSummary | SkippedSummary;
 export interface TrainFailure {
   readonly runId: string;
   readonly status: 'FAILED';
   readonly error: string;
 }
 
+export async function handler(
+  event: Omit<TrainEvent, 'runId' | 'skipUnchanged'>,
+  context?: Context,
+): Promise<FinishedSummary>;
 export async function handler(event: Omit<TrainEvent, 'runId'>, context?: Context): Promise<TrainSummary>;
 export async function handler(event: unknown, context?: Context): Promise<TrainSummary | TrainFailure>;
 export async function handler(event: unknown, _context?: Context): Promise<TrainSummary | TrainFailure> {
   const input = validate(TrainEvent, event ?? {}, 'training event');
-  let outcome: Awaited<ReturnType<typeof trainAndRegister>>;
+  let outcome: TrainOutcome;
   try {
-    outcome = await trainAndRegister(trainRequest(input), trainingDeps());
+    outcome = await trainAndRegister(requestFromEvent(input, settings.defaultModel), trainingDeps());
   } catch (error) {
     // A run queued by the admin API already carries its failure (FAILED + error). Lambda retries
     // failed asynchronous invocations, but a retry could only find the run claimed: answer
@@ -63,15 +60,24 @@ export async function handler(event: unknown, _context?: Context): Promise<Train
     }
     throw error;
   }
-  const summary: TrainSummary = {
-    runId: outcome.run.runId,
-    modelName: outcome.version.name,
-    version: outcome.version.version,
-    alias: outcome.decision.alias,
-    reason: outcome.decision.reason,
-    metrics: outcome.version.metrics,
-    trials: outcome.trials.length,
-  };
+  const summary: TrainSummary =
+    outcome.kind === 'skipped'
+      ? {
+          runId: outcome.run.runId,
+          status: 'SKIPPED',
+          modelName: outcome.production.name,
+          reason: outcome.reason,
+        }
+      : {
+          runId: outcome.run.runId,
+          status: 'FINISHED',
+          modelName: outcome.version.name,
+          version: outcome.version.version,
+          alias: outcome.decision.alias,
+          reason: outcome.decision.reason,
+          metrics: outcome.version.metrics,
+          trials: outcome.trials.length,
+        };
   logger.info('training finished', { ...summary });
   return summary;
 }

@@ -18,9 +18,14 @@ describe('searchSpace', () => {
     expect([...searchSpace(all, { trials: 12, seed: 6 })]).not.toEqual(a);
   });
 
-  it('grid: the full product per algorithm, capped by trials', () => {
+  it('grid: defaults first, then the full product per algorithm (defaults not repeated), capped by trials', () => {
     const grid = [...searchSpace(['tree', 'logreg'], { strategy: 'grid' })];
-    expect(grid.filter((c) => c.algorithm === 'tree')).toHaveLength(12);
+    expect(grid.slice(0, 2)).toEqual([
+      { algorithm: 'tree', params: {} },
+      { algorithm: 'logreg', params: {} },
+    ]);
+    // tree: 4 × 3 points, none of them the defaults (max_depth 10); logreg: 5 points, one of them l2 = 1.
+    expect(grid.filter((c) => c.algorithm === 'tree')).toHaveLength(13);
     expect(grid.filter((c) => c.algorithm === 'logreg')).toHaveLength(5);
     expect(new Set(grid.map((c) => JSON.stringify(c))).size).toBe(grid.length);
     expect([...searchSpace(['tree', 'logreg'], { strategy: 'grid', trials: 3 })]).toHaveLength(3);
