@@ -276,18 +276,17 @@ export function scoreOf(
 }
 
 /**
- * Whether candidate `a` ranks above `b`: the higher score wins; on a tie (common for accuracy on small
- * splits) the lower log loss; on a full tie the earlier candidate stays.
+ * Whether candidate `a` ranks above `b`: strictly the higher score. A tie keeps the earlier candidate,
+ * as scikit-learn's searches do; each algorithm's defaults come first, so on a small validation split
+ * where many candidates tie, the plain configuration is kept rather than the most confident one (a
+ * log-loss tie-break would favour trees whose pure leaves score a loss of ~0 on the rows they get right).
  */
 export function ranksAbove(
   a: Pick<CandidateScore, 'accuracy' | 'macroF1' | 'logLoss'>,
   b: Pick<CandidateScore, 'accuracy' | 'macroF1' | 'logLoss'>,
   metric: SearchMetric,
 ): boolean {
-  const sa = scoreOf(a, metric);
-  const sb = scoreOf(b, metric);
-  if (sa !== sb) return sa > sb;
-  return a.logLoss < b.logLoss;
+  return scoreOf(a, metric) > scoreOf(b, metric);
 }
 
 export interface SearchOptions extends SearchSpaceOptions, EvaluationSplitOptions {
