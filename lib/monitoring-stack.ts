@@ -133,7 +133,7 @@ export interface AlarmSet {
   readonly errorRatio: cw.Alarm;
   readonly serverErrors: cw.Alarm;
   readonly lowPredictionRate: cw.Alarm;
-  readonly modelStale: cw.Alarm;
+  readonly retrainingStale: cw.Alarm;
   readonly accuracyLow: cw.Alarm;
   readonly trainingFailed: cw.Alarm;
   readonly modelLoadFailed: cw.Alarm;
@@ -258,15 +258,27 @@ export class MonitoringStack extends Stack {
       },
     );
 
-    const modelStale = alarm(
-      'MlopsProductionModelStale',
-      `Production model ${model} older than ${thresholds.model_age_seconds / 3600} h (rule MlopsProductionModelStale).`,
+    // No training run of the default model ended FINISHED or SKIPPED (unchanged data) in the
+    // threshold: 6-hour periods, all of them empty; no data at all counts as empty.
+    const checkPeriod = Duration.hours(6);
+    const retrainingStale = alarm(
+      'MlopsRetrainingStale',
+      `No successful retraining check of ${model} for ${thresholds.retraining_age_seconds / 3600} h (rule MlopsRetrainingStale).`,
       {
-        metric: metric('productionAge', 'Maximum', Duration.minutes(5), { model }),
-        threshold: thresholds.model_age_seconds,
-        evaluationPeriods: 1,
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+        metric: new cw.MathExpression({
+          expression: 'FILL(finished, 0) + FILL(skipped, 0)',
+          usingMetrics: {
+            finished: metric('trainingRuns', 'Sum', checkPeriod, { model, status: 'FINISHED' }),
+            skipped: metric('trainingRuns', 'Sum', checkPeriod, { model, status: 'SKIPPED' }),
+          },
+          period: checkPeriod,
+          label: 'successful retraining checks',
+        }),
+        threshold: 1,
+        evaluationPeriods: Math.ceil(thresholds.retraining_age_seconds / checkPeriod.toSeconds()),
+        datapointsToAlarm: Math.ceil(thresholds.retraining_age_seconds / checkPeriod.toSeconds()),
+        comparisonOperator: cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.BREACHING,
       },
     );
 
@@ -319,7 +331,7 @@ export class MonitoringStack extends Stack {
       errorRatio,
       serverErrors,
       lowPredictionRate,
-      modelStale,
+      retrainingStale,
       accuracyLow,
       trainingFailed,
       modelLoadFailed,
@@ -329,7 +341,7 @@ export class MonitoringStack extends Stack {
       errorRatio,
       serverErrors,
       lowPredictionRate,
-      modelStale,
+      retrainingStale,
       accuracyLow,
       trainingFailed,
       modelLoadFailed,

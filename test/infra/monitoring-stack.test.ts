@@ -171,7 +171,7 @@ describe('monitoring stack', () => {
     });
   });
 
-  test('error ratio, 5xx (codes from core/errors.ts + API Gateway), prediction rate, staleness, accuracy, training, loads', () => {
+  test('error ratio, 5xx (codes from core/errors.ts + API Gateway), prediction rate, retraining freshness, accuracy, training, loads', () => {
     const ratio = byName('MlopsHighErrorRatio');
     expect(ratio.Properties.Threshold).toBe(rules.thresholds.error_ratio);
     expect(JSON.stringify(ratio.Properties.Metrics)).toContain('mlops_errors_total');
@@ -188,10 +188,18 @@ describe('monitoring stack', () => {
       TreatMissingData: 'breaching',
       EvaluationPeriods: 10,
     });
-    expect(byName('MlopsProductionModelStale').Properties).toMatchObject({
-      MetricName: 'mlops_production_model_age_seconds',
-      Threshold: 129600,
+    const retraining = byName('MlopsRetrainingStale').Properties;
+    expect(retraining).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      EvaluationPeriods: rules.thresholds.retraining_age_seconds / 21600,
+      DatapointsToAlarm: rules.thresholds.retraining_age_seconds / 21600,
     });
+    const checks = JSON.stringify(retraining.Metrics);
+    expect(checks).toContain('mlops_training_runs_total');
+    expect(checks).toContain('"Value":"SKIPPED"');
+    expect(checks).toContain('"Value":"FINISHED"');
     expect(byName('MlopsProductionAccuracyLow').Properties).toMatchObject({
       MetricName: 'mlops_production_model_accuracy',
       Threshold: rules.thresholds.production_accuracy,
