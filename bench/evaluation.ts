@@ -146,9 +146,7 @@ async function main(): Promise<void> {
       const heldOut = await heldOutAccuracy(bytes, held);
       const registered = outcome.version.metrics['test_accuracy']!;
       const nTest = outcome.version.evaluation!.rows.test;
-      const se = Math.sqrt(
-        (registered * (1 - registered)) / nTest + (heldOut * (1 - heldOut)) / held.rows,
-      );
+      const se = Math.sqrt((registered * (1 - registered)) / nTest + (heldOut * (1 - heldOut)) / held.rows);
       const [bestName, best] = Object.entries(scores).reduce((a, b) => (b[1] > a[1] ? b : a));
       const gap = best - heldOut;
       const ok = gap <= TOLERANCE + 1e-12;
