@@ -1,7 +1,7 @@
 import { PARAM_DEFAULTS } from './algorithms/defaults.js';
 import { algorithmSpec } from './algorithms/registry.js';
-import { type Dataset, selectRows } from './dataset.js';
-import { evaluate, type Metrics } from './evaluate.js';
+import type { Dataset } from './dataset.js';
+import type { Metrics } from './evaluate.js';
 import type { Algorithm, Params, ParamValue } from './model.js';
 import { checkSeed, deriveSeed, mulberry32, type Rng } from './random.js';
 import {
@@ -11,7 +11,7 @@ import {
   DEFAULT_VALIDATION_SIZE,
 } from './run-defaults.js';
 import { type SplitIndices, stratifiedKFold, stratifiedSplit } from './split.js';
-import { type TrainResult, trainModel } from './train.js';
+import { fitAndEvaluate, type TrainResult, trainModel } from './train.js';
 
 export type SearchStrategy = 'random' | 'grid';
 /** What trials are ranked by; `log_loss` is accepted as an alias of `neg_log_loss` (both: lower loss wins). */
@@ -226,23 +226,15 @@ export function scoreCandidate(
   seed: number,
 ): CandidateScore {
   const started = performance.now();
-  const spec = algorithmSpec(candidate.algorithm);
   let accuracy = 0;
   let macroF1 = 0;
   let logLoss = 0;
   let last: Metrics | undefined;
   let params: Params = candidate.params;
   for (const split of scoring) {
-    const train = selectRows(dataset, split.train);
-    const held = selectRows(dataset, split.test);
-    const model = spec.fit(
-      train.X,
-      train.y,
-      { classes: dataset.classes, featureNames: dataset.featureNames, seed },
-      candidate.params,
-    );
-    last = evaluate(held.y, model.predict(held.X), model.predictProba(held.X), dataset.classes);
-    params = model.params;
+    const fitted = fitAndEvaluate(dataset, { ...candidate, seed, split });
+    last = fitted.metrics;
+    params = fitted.model.params;
     accuracy += last.accuracy;
     macroF1 += last.macroF1;
     logLoss += last.logLoss;
