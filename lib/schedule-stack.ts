@@ -26,7 +26,7 @@ export const TRAINING_RETRY = { retryAttempts: 2, maxEventAge: Duration.hours(2)
 /**
  * The recurring retraining check: an EventBridge Scheduler schedule invoking the train function
  * on the newest CSV under `s3://<artifact bucket>/datasets/<model>/` (the default dataset while
- * that prefix is empty). Data byte-identical to what production was trained on ends the run as
+ * that prefix is empty). Data byte-identical to what production (or the challenger) was trained on ends the run as
  * SKIPPED, a healthy check, so a day without new data neither adds a version nor raises the
  * freshness alert. Invocations that still fail after the retries land in an SQS dead-letter queue
  * (a monitoring alarm on its depth belongs to the monitoring stack).

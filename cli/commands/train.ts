@@ -56,7 +56,7 @@ export const train: Command = {
     'test-size': { type: 'string', help: 'test share, scored once by the final model (default 0.2)' },
     'skip-unchanged': {
       type: 'boolean',
-      help: "end as SKIPPED, without a new version, when the data is byte-identical to production's",
+      help: 'end as SKIPPED, without a new version, when the data is byte-identical to what production (or the challenger) was trained on',
     },
     param: { type: 'string', multiple: true, help: 'fix a hyperparameter, key=value (repeatable)' },
     experiment: { type: 'string', help: 'experiment name (default: the model name)' },

@@ -79,7 +79,7 @@ export const TrainBody = z.strictObject({
   skip_unchanged: z.optional(z.boolean()).check(
     z.meta({
       description:
-        "end the run as SKIPPED, with no new version, when the data is byte-identical to production's",
+        'end the run as SKIPPED, with no new version, when the data is byte-identical to what production (or the challenger) was trained on',
     }),
   ),
 });

@@ -53,7 +53,7 @@ export interface TrainRequest {
   readonly params?: Params;
   readonly experiment?: string;
   readonly policy?: PromotionPolicy;
-  /** End the run as SKIPPED (no new version) when the data is byte-identical to production's. */
+  /** End the run as SKIPPED (no new version) when production or the challenger was trained on these very bytes. */
   readonly skipUnchanged?: boolean;
   /** A run id chosen by the caller (the admin API returns it before training starts). */
   readonly runId?: string;

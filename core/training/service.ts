@@ -7,7 +7,6 @@ import {
   DatasetError,
   evaluationSplits,
   scoreCandidate,
-  searchSpace,
 } from '../../training/index.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { loadDataset } from '../datasets/load.js';
@@ -16,9 +15,10 @@ import { AppError, isAppError } from '../errors.js';
 import { observeTraining } from '../metrics/training.js';
 import type { PromotionDecision, PromotionPolicy } from '../registry/policy.js';
 import type { RegistryService } from '../registry/service.js';
-import type { ModelVersion } from '../registry/types.js';
+import { CHALLENGER, type ModelVersion } from '../registry/types.js';
 import type { DatasetInfo, Run, RunStore } from '../tracking/store.js';
 import { recordedMetrics } from './metrics.js';
+import { minimumRowsPerClass, planCandidates } from './plan.js';
 import { registerFinal } from './registration.js';
 import { type ResolvedRequest, resolveRequest, runRecord, type TrainRequest } from './request.js';
 import { fitFinal, pickBest } from './selection.js';
@@ -204,42 +204,30 @@ async function train(request: TrainRequest, deps: TrainingDeps, hooks: TrainHook
   }
 }
 
-/** Search candidates (defaults first, then draws or the grid), or the one configuration of a plain run. */
-function planCandidates(request: ResolvedRequest): Candidate[] {
-  if (!request.searching) {
-    return [{ algorithm: request.algorithms[0]!, params: { ...(request.params ?? {}) } }];
-  }
-  const count =
-    request.algorithm === 'auto' ? Math.max(request.trials, request.algorithms.length) : request.trials;
-  // Explicit params pin those values in every trial; the search varies the rest.
-  return [
-    ...searchSpace(request.algorithms, {
-      strategy: request.search ?? 'random',
-      trials: count,
-      seed: request.seed,
-    }),
-  ].map((c) => (request.params ? { algorithm: c.algorithm, params: { ...c.params, ...request.params } } : c));
-}
-
-/** Rows each class needs: a test split, plus a validation split or K folds of the rest. */
-function minimumRowsPerClass(request: ResolvedRequest): number {
-  if (request.cv) return request.cv + 1;
-  return request.searching ? 3 : 2;
-}
-
-/** When production was trained on byte-identical data, the run ends SKIPPED: there is nothing new to learn. */
+/**
+ * When production — or the challenger, a run on this data that did not beat it — was trained on
+ * byte-identical data, the run ends SKIPPED: there is nothing new to learn, and no version is added
+ * (a daily schedule would otherwise register the same challenger every day).
+ */
 async function skipIfUnchanged(
   request: ResolvedRequest,
   deps: TrainingDeps,
   run: Run,
   dataset: DatasetInfo,
 ): Promise<SkippedOutcome | undefined> {
-  const production = await deps.registry.resolve(request.modelName).catch((error: unknown) => {
+  const absent = (error: unknown) => {
     if (isAppError(error) && (error.code === 'NO_MODEL' || error.code === 'NOT_FOUND')) return undefined;
     throw error;
-  });
-  if (!production || production.dataset.fingerprint !== dataset.fingerprint) return undefined;
-  const reason = `data unchanged: ${dataset.source} is byte-identical (sha256 ${dataset.fingerprint.slice(0, 12)}…) to what production v${production.version} was trained on`;
+  };
+  const production = await deps.registry.resolve(request.modelName).catch(absent);
+  if (!production) return undefined;
+  const challenger = await deps.registry.resolve(request.modelName, { alias: CHALLENGER }).catch(absent);
+  const same = [production, challenger].find((v) => v?.dataset.fingerprint === dataset.fingerprint);
+  if (!same) return undefined;
+  const which = same === production ? 'production' : 'challenger';
+  const reason =
+    `data unchanged: ${dataset.source} is byte-identical (sha256 ${dataset.fingerprint.slice(0, 12)}…) ` +
+    `to what ${which} v${same.version} was trained on`;
   const finished = await deps.runs.finish(run, { status: 'SKIPPED', reason, dataset });
   return { kind: 'skipped', run: finished, reason, production };
 }
