@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ARTIFACT_BUCKET } from '../core/config/tables.js';
 import type { PlatformConfig } from './config.js';
+import { stagePolicy } from './defaults.js';
 import { acknowledge, acknowledgeResourceWildcards } from './nag.js';
 
 export interface TrainingScheduleStackProps extends StackProps {
@@ -26,10 +27,11 @@ export const TRAINING_RETRY = { retryAttempts: 2, maxEventAge: Duration.hours(2)
 /**
  * The recurring retraining check: an EventBridge Scheduler schedule invoking the train function
  * on the newest CSV under `s3://<artifact bucket>/datasets/<model>/` (the default dataset while
- * that prefix is empty). Data byte-identical to what production (or the challenger) was trained on ends the run as
- * SKIPPED, a healthy check, so a day without new data neither adds a version nor raises the
- * freshness alert. Invocations that still fail after the retries land in an SQS dead-letter queue
- * (a monitoring alarm on its depth belongs to the monitoring stack).
+ * that prefix is empty). Data byte-identical to what production (or the challenger) was trained
+ * on ends the run as SKIPPED, a healthy check, so a day without new data neither adds a version
+ * nor raises the freshness alert. Invocations Scheduler cannot deliver after its retries land in
+ * an SQS dead-letter queue; a delivered invocation that fails lands in the API stack's
+ * training-failure queue (the function's on-failure destination). The monitoring stack alarms on both.
  */
 export class TrainingScheduleStack extends Stack {
   readonly schedule: scheduler.Schedule;
@@ -43,6 +45,7 @@ export class TrainingScheduleStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy: stagePolicy(config.stage).removalPolicy,
     });
     acknowledge(
       this.deadLetterQueue,

@@ -11,6 +11,7 @@ import {
 import type { ArtifactStore } from '../artifacts/store.js';
 import { loadDataset } from '../datasets/load.js';
 import { resolveDatasetLocation } from '../datasets/location.js';
+import { assertDatasetFits } from '../datasets/memory-estimate.js';
 import { AppError, isAppError } from '../errors.js';
 import { observeTraining } from '../metrics/training.js';
 import type { PromotionDecision, PromotionPolicy } from '../registry/policy.js';
@@ -60,6 +61,11 @@ export interface TrainingDeps {
   readonly codeVersion: string;
   /** Promotion policy when the request names none (from PROMOTION_* env). */
   readonly policy?: PromotionPolicy;
+  /**
+   * Memory the process may use (a Lambda function's size): a dataset whose estimated parsing peak
+   * exceeds it is refused before a byte of it is read. Unset: no guard (local runs).
+   */
+  readonly memoryLimitBytes?: number;
 }
 
 /**
@@ -103,6 +109,9 @@ async function train(request: TrainRequest, deps: TrainingDeps, hooks: TrainHook
     });
     candidates = planCandidates(resolved);
     const where = await resolveDatasetLocation(request.dataset, deps.s3, request.fallbackDataset);
+    if (deps.memoryLimitBytes !== undefined) {
+      await assertDatasetFits(where.source, deps.memoryLimitBytes, deps.s3);
+    }
     dataset = await loadDataset(
       {
         source: where.source,
@@ -122,7 +131,20 @@ async function train(request: TrainRequest, deps: TrainingDeps, hooks: TrainHook
       ...(where.picked ? { picked: where.picked } : {}),
     };
   } catch (error) {
-    if (run) await deps.runs.finish(run, { status: 'FAILED', error: messageOf(error) }).catch(() => {});
+    // A scheduled run has no record yet: start one, so the failure is tracked like any other.
+    const failed =
+      run ??
+      (await deps.runs
+        .start({
+          runId: randomUUID(),
+          experiment: request.experiment ?? request.modelName,
+          modelName: request.modelName,
+          startedAt: new Date().toISOString(),
+          params: {},
+          codeVersion: deps.codeVersion,
+        })
+        .catch(() => undefined));
+    if (failed) await deps.runs.finish(failed, { status: 'FAILED', error: messageOf(error) }).catch(() => {});
     throw error;
   }
   run ??= await deps.runs.start({

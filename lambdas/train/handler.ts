@@ -51,9 +51,10 @@ export async function handler(event: unknown, _context?: Context): Promise<Train
   try {
     outcome = await trainAndRegister(requestFromEvent(input, settings.defaultModel), trainingDeps());
   } catch (error) {
-    // A run queued by the admin API already carries its failure (FAILED + error). Lambda retries
-    // failed asynchronous invocations, but a retry could only find the run claimed: answer
-    // quietly for the caller's mistakes, rethrow the rest so they reach error metrics and the DLQ.
+    // A run queued by the admin API already carries its failure (FAILED + error): answer quietly
+    // for the caller's mistakes. Rethrow the rest (scheduled runs included, the oversized-dataset
+    // refusal among them): the invocation then fails, is not retried (lib/api-stack.ts
+    // TRAIN_ASYNC_INVOKE) and lands in the training-failure queue, which alarms.
     if (input.runId && isAppError(error) && error.status < 500) {
       logger.warn('training run failed', { runId: input.runId, code: error.code, error: error.message });
       return { runId: input.runId, status: 'FAILED' as const, error: error.message };
