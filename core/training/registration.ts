@@ -104,6 +104,8 @@ export async function registerFinal(
     confusionMatrix: picture.key,
     baseline: baseline.key,
   };
+  // Out of the lifecycle expiry before any registry entry names the files.
+  await deps.artifacts.markRegistered(Object.values(artifacts));
 
   const test = selectRows(dataset, state.splits.outer.test);
   const policy = request.policy ?? promotionPolicyFromEnv();
