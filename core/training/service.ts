@@ -102,12 +102,14 @@ async function train(request: TrainRequest, deps: TrainingDeps, hooks: TrainHook
   let candidates: Candidate[];
   let dataset: Dataset;
   let datasetInfo: DatasetInfo;
+  let validated = false;
   try {
     resolved = resolveRequest({
       ...request,
       ...(request.policy || !deps.policy ? {} : { policy: deps.policy }),
     });
     candidates = planCandidates(resolved);
+    validated = true;
     const where = await resolveDatasetLocation(request.dataset, deps.s3, request.fallbackDataset);
     if (deps.memoryLimitBytes !== undefined) {
       await assertDatasetFits(where.source, deps.memoryLimitBytes, deps.s3);
@@ -131,19 +133,23 @@ async function train(request: TrainRequest, deps: TrainingDeps, hooks: TrainHook
       ...(where.picked ? { picked: where.picked } : {}),
     };
   } catch (error) {
-    // A scheduled run has no record yet: start one, so the failure is tracked like any other.
+    // A valid request that failed on its data (missing, too large, unparseable) and has no run
+    // record yet — a scheduled run — gets one, so the failure is tracked like any other. An invalid
+    // request is the caller's mistake, answered before any run exists.
     const failed =
       run ??
-      (await deps.runs
-        .start({
-          runId: randomUUID(),
-          experiment: request.experiment ?? request.modelName,
-          modelName: request.modelName,
-          startedAt: new Date().toISOString(),
-          params: {},
-          codeVersion: deps.codeVersion,
-        })
-        .catch(() => undefined));
+      (!validated
+        ? undefined
+        : await deps.runs
+            .start({
+              runId: randomUUID(),
+              experiment: request.experiment ?? request.modelName,
+              modelName: request.modelName,
+              startedAt: new Date().toISOString(),
+              params: {},
+              codeVersion: deps.codeVersion,
+            })
+            .catch(() => undefined));
     if (failed) await deps.runs.finish(failed, { status: 'FAILED', error: messageOf(error) }).catch(() => {});
     throw error;
   }
