@@ -10,9 +10,15 @@ export const MAX_DATASET_BYTES = 512 * 1024 * 1024;
 /**
  * Checks a local `--data` path before anything reads it: it must be a regular file (not a
  * device such as /dev/zero, a FIFO or a directory, which would be read forever or not at all)
- * of at most MAX_DATASET_BYTES. `builtin:` and `s3://` sources are not local files.
+ * of at most MAX_DATASET_BYTES. `builtin:` and `s3://` sources are not local files. With
+ * `directories`, a directory is a location whose newest regular CSV file is used
+ * (core/datasets/location.ts picks only regular files).
  */
-export function checkDataFile(source: string, flag = '--data'): void {
+export function checkDataFile(
+  source: string,
+  flag = '--data',
+  options: { directories?: boolean } = {},
+): void {
   if (source.startsWith('builtin:') || source.startsWith('s3://')) return;
   let stats: Stats;
   try {
@@ -23,6 +29,7 @@ export function checkDataFile(source: string, flag = '--data'): void {
     if (code === 'ENOENT') return;
     throw new UsageError(`${flag} ${source}: cannot read it (${code})`);
   }
+  if (options.directories && stats.isDirectory()) return;
   if (!stats.isFile()) {
     throw new UsageError(`${flag} ${source}: not a regular file (${kindOf(stats)}); give a CSV file`);
   }

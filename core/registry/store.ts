@@ -11,6 +11,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '../errors.js';
 import { assertRecordFits, assertTags, MAX_DESCRIPTION_LENGTH } from './limits.js';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './names.js';
+import type { PromotionDecision } from './policy.js';
 import {
   type IncompleteVersion,
   type ModelVersion,
@@ -39,17 +41,11 @@ const LIST_MARKER = { pk: MODEL_LIST, sk: '#INDEXED' };
 /** A reserved number with no record yet is `pending` for this long after the last reservation. */
 export const RESERVATION_GRACE_MS = 5 * 60_000;
 const versionSk = (version: number) => `VERSION#${String(version).padStart(10, '0')}`;
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
 export function assertModelName(name: string): void {
-  if (!MODEL_NAME.test(name)) {
-    throw new AppError(
-      'VALIDATION_FAILED',
-      `invalid model name "${name}": use 1–64 letters, digits, '.', '_' or '-'`,
-      {
-        details: [{ field: 'model', message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }],
-      },
-    );
+  if (!MODEL_NAME_PATTERN.test(name)) {
+    throw new AppError('VALIDATION_FAILED', `invalid model name "${name}": ${MODEL_NAME_RULE}`, {
+      details: [{ field: 'model', message: MODEL_NAME_RULE }],
+    });
   }
 }
 
@@ -269,6 +265,20 @@ export class RegistryStore {
       retired.push({ version: entry.version, ...info });
     }
     return retired;
+  }
+
+  /** Keeps the promotion decision on the version item (rewritten if a race made it decide again). */
+  async recordDecision(name: string, version: number, decision: PromotionDecision): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `MODEL#${name}`, sk: versionSk(version) },
+        UpdateExpression: 'SET #decision = :decision',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#decision': 'decision' },
+        ExpressionAttributeValues: { ':decision': decision },
+      }),
+    );
   }
 
   async getVersion(name: string, version: number): Promise<ModelVersion | undefined> {

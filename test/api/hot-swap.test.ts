@@ -140,7 +140,8 @@ async function promoteBrokenCopy(change: (data: Record<string, unknown>) => Reco
   const failuresBefore = await metricValue('mlops_model_load_failures_total', labels);
   const run = load();
   await sleep(200);
-  await registryService().promote('iris', broken.version);
+  // Some broken copies change the schema: forced, as an operator would, to test the serving side.
+  await registryService().promote('iris', broken.version, { force: true });
   const triedAt = await waitForMetric('mlops_model_load_failures_total', labels, failuresBefore + 1);
   // Requests that start after the failed load was counted, for one refresh interval.
   const deadline = performance.now() + 15_000;
@@ -183,7 +184,8 @@ test('a new version whose graph loads but cannot score its declared features doe
 
   expect(samples.filter((s) => s.status !== 200)).toEqual([]);
   expect(samples.every((s) => s.version === serving)).toBe(true);
-  await registryService().promote('iris', serving);
+  // Back from the broken copy's schema to the serving one: forced too.
+  await registryService().promote('iris', serving, { force: true });
 });
 
 test('a fresh process whose production artifact is corrupt serves the last good production version, degraded', async () => {
