@@ -217,9 +217,10 @@ describe('mlops CLI', () => {
     const big = join(data, 'huge.csv');
     closeSync(openSync(big, 'w'));
     truncateSync(big, MAX_DATASET_BYTES + 1); // sparse: no disk used
+    // (A directory is a location for `train`, its newest CSV trained on; `predict` scores one file.)
     const [device, directory, huge, scoring] = await Promise.all([
       mlops(['train', '--data', '/dev/zero']),
-      mlops(['train', '--data', data, '--target', 'label']),
+      mlops(['predict', 'iris', '--data', data]),
       mlops(['train', '--data', big, '--target', 'label']),
       mlops(['predict', 'iris', '--data', '/dev/zero']),
     ]);
