@@ -85,6 +85,7 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     stackName: names.schedule,
     description: 'MLOps scheduled training',
     trainFunction: api.functions.train,
+    datasetBucket: storage.artifactBucket,
   });
   return { storage, secrets, api, schedule };
 }

@@ -3,6 +3,7 @@ import type { Dataset } from './dataset.js';
 import { evaluate, type Metrics } from './evaluate.js';
 import type { Algorithm, Params, TrainedModel } from './model.js';
 import { checkSeed } from './random.js';
+import { DEFAULT_SEED, DEFAULT_TEST_SIZE } from './run-defaults.js';
 import { gather, stratifiedSplit } from './split.js';
 
 export interface TrainOptions {
@@ -25,25 +26,42 @@ export interface TrainResult {
 
 const toIndex = (a: ArrayLike<number>) => (a instanceof Int32Array ? a : Int32Array.from(a));
 
-/** Splits (stratified, seeded), fits on train, evaluates on test and exports ONNX. Pure: no I/O. */
-export function trainModel(
-  dataset: Pick<Dataset, 'columns' | 'rows' | 'y' | 'classes' | 'featureNames'>,
-  options: TrainOptions,
-): TrainResult {
-  const started = performance.now();
-  const spec = algorithmSpec(options.algorithm);
-  const seed = checkSeed(options.seed ?? 42);
-  const split = options.split
-    ? { train: toIndex(options.split.train), test: toIndex(options.split.test) }
-    : stratifiedSplit(dataset.y, { testSize: options.testSize ?? 0.2, seed });
-  const model = spec.fit(
-    { columns: dataset.columns, y: dataset.y, index: split.train },
-    { classes: dataset.classes, featureNames: dataset.featureNames, seed },
+type TrainingColumns = Pick<Dataset, 'columns' | 'rows' | 'y' | 'classes' | 'featureNames'>;
+
+/** Fits on the split's train rows and evaluates on its test rows, without exporting. Pure: no I/O. */
+export function fitAndEvaluate(
+  dataset: TrainingColumns,
+  options: {
+    algorithm: Algorithm;
+    params?: Params;
+    seed: number;
+    split: { train: ArrayLike<number>; test: ArrayLike<number> };
+  },
+): { model: TrainedModel; metrics: Metrics } {
+  const test = toIndex(options.split.test);
+  const model = algorithmSpec(options.algorithm).fit(
+    { columns: dataset.columns, y: dataset.y, index: toIndex(options.split.train) },
+    { classes: dataset.classes, featureNames: dataset.featureNames, seed: options.seed },
     options.params ?? {},
   );
   // model.score's labels, not argmax(proba): the same label rule as the exported graph.
-  const scores = model.score(dataset, split.test);
-  const metrics = evaluate(gather(dataset.y, split.test), scores.labels, scores.proba, dataset.classes);
+  const scores = model.score(dataset, test);
+  const metrics = evaluate(gather(dataset.y, test), scores.labels, scores.proba, dataset.classes);
+  return { model, metrics };
+}
+
+/** Splits (stratified, seeded), fits on train, evaluates on test and exports ONNX. Pure: no I/O. */
+export function trainModel(dataset: TrainingColumns, options: TrainOptions): TrainResult {
+  const started = performance.now();
+  const seed = checkSeed(options.seed ?? DEFAULT_SEED);
+  const split =
+    options.split ?? stratifiedSplit(dataset.y, { testSize: options.testSize ?? DEFAULT_TEST_SIZE, seed });
+  const { model, metrics } = fitAndEvaluate(dataset, {
+    algorithm: options.algorithm,
+    ...(options.params ? { params: options.params } : {}),
+    seed,
+    split,
+  });
   const onnx = model.toOnnx();
   return {
     model,

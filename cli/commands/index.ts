@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { createAdmin } from './create-admin.js';
 import { alias, models, promote, rollback, tag, versions } from './models.js';
 import { predict } from './predict.js';
-import { experiments, runs } from './runs.js';
+import { cleanup, experiments, runs } from './runs.js';
 import { status } from './status.js';
 import { revokeTokens, rotateKeys } from './tokens.js';
 import { train } from './train.js';
@@ -23,4 +23,5 @@ export const COMMANDS: Command[] = [
   revokeTokens,
   rotateKeys,
   status,
+  cleanup,
 ];

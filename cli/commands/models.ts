@@ -1,10 +1,13 @@
 import { integer, keyValues, list, positional, str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { decisionLines, metricLines } from '../evaluation.js';
 import { printJson, shortTime, table } from '../format.js';
 
 // Core services load inside run(): `mlops --help` must not pay for the SDK and emulators.
 const registry = async () => (await import('../../core/services/index.js')).registryService();
+
+const clip = (text: string, n: number) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 
 const aliasList = (aliases: Readonly<Record<string, number>>) =>
   Object.entries(aliases)
@@ -40,15 +43,42 @@ export const models: Command = {
 
 export const versions: Command = {
   name: 'versions',
-  summary: 'Versions of a model, newest first, with aliases and lineage',
-  usage: 'versions <model> [--limit N]',
-  options: { limit: { type: 'string', help: 'how many (default 20)' } },
+  summary: 'Versions of a model, newest first, with aliases, lineage and promotion decisions',
+  usage: 'versions <model> [--limit N] [--version N]',
+  options: {
+    limit: { type: 'string', help: 'how many (default 20)' },
+    version: { type: 'string', help: 'one version in full: metrics, evaluation, decision record' },
+  },
   async run({ values, positionals, json }) {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const limit = integer(str(values['limit']), '--limit', { min: 1, max: 1000 }) ?? 20;
+    const one = integer(str(values['version']), '--version', { min: 1 });
     const model = await (await registry()).requireModel(name);
-    const list = await (await registry()).listVersions(name, limit);
-    if (json) return printJson({ model, versions: list });
+    if (one !== undefined) {
+      const v = await (await registry()).getVersion(name, one);
+      if (json) return printJson({ model, version: v });
+      const aliases = Object.entries(model.aliases)
+        .filter(([, n]) => n === one)
+        .map(([a]) => a);
+      process.stdout.write(
+        `${[
+          `version    ${name} v${one}${aliases.length ? ` (${aliases.join(', ')})` : ''}, run ${v.runId}`,
+          `algorithm  ${v.algorithm} ${Object.entries(v.params)
+            .map(([k, p]) => `${k}=${p}`)
+            .join(' ')}`,
+          ...metricLines(v.metrics, v.evaluation),
+          ...decisionLines(v.decision),
+          `schema     features ${JSON.stringify(v.featureNames)}; classes ${JSON.stringify(v.classes)}`,
+          `dataset    ${v.dataset.source}@${v.dataset.fingerprint.slice(0, 12)} (${v.dataset.rows} rows)`,
+        ].join('\n')}\n`,
+      );
+      return;
+    }
+    const [list, incomplete] = await Promise.all([
+      (await registry()).listVersions(name, limit),
+      (await registry()).store.incompleteVersions(model),
+    ]);
+    if (json) return printJson({ model, versions: list, incomplete });
     const aliasesOf = (v: number) =>
       Object.entries(model.aliases)
         .filter(([, n]) => n === v)
@@ -57,35 +87,55 @@ export const versions: Command = {
         .join(',');
     process.stdout.write(
       `${table(
-        ['version', 'aliases', 'algorithm', 'accuracy', 'macro_f1', 'run', 'dataset', 'code', 'created'],
+        ['version', 'aliases', 'algorithm', 'test acc', 'macro_f1', 'decision', 'run', 'dataset', 'created'],
         list.map((v) => [
           v.version,
           aliasesOf(v.version) || undefined,
           v.algorithm,
           v.metrics['accuracy'],
           v.metrics['macro_f1'],
+          v.decision && `${v.decision.alias}: ${clip(v.decision.reason, 60)}`,
           v.runId,
           `${v.dataset.source}@${v.dataset.fingerprint.slice(0, 8)}`,
-          v.codeVersion,
           shortTime(v.createdAt),
         ]),
       )}\n`,
     );
+    for (const entry of incomplete) {
+      process.stdout.write(`v${entry.version} has no record: ${entry.status}, ${entry.reason}\n`);
+    }
+    if (incomplete.some((e) => e.status === 'failed' || e.status === 'abandoned')) {
+      process.stdout.write('(mlops cleanup retires them)\n');
+    }
   },
 };
 
 const versionArg = (positionals: readonly string[], index: number, usage: string) =>
   integer(positional({ positionals }, index, 'version', usage), '<version>', { min: 1 })!;
 
+const FORCE = {
+  type: 'boolean',
+  help: "allowed to make production a version whose features or classes differ from production's",
+} as const;
+
+/** A forced schema change goes to stderr, whatever the output format. */
+const warn = (warnings: readonly string[]) => {
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+};
+
 export const promote: Command = {
   name: 'promote',
   summary: 'Make a version production (the previous one is kept for rollback)',
-  usage: 'promote <model> <version>',
-  async run({ positionals, json }) {
+  usage: 'promote <model> <version> [--force]',
+  options: { force: FORCE },
+  async run({ values, positionals, json }) {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const version = versionArg(positionals, 1, this.usage);
-    const model = await (await registry()).promote(name, version);
-    if (json) return printJson({ model });
+    const { model, warnings } = await (await registry()).promote(name, version, {
+      force: values['force'] === true,
+    });
+    warn(warnings);
+    if (json) return printJson({ model, warnings });
     process.stdout.write(`${name}: production → v${version} (aliases: ${aliasList(model.aliases)})\n`);
   },
 };
@@ -105,15 +155,18 @@ export const rollback: Command = {
 export const alias: Command = {
   name: 'alias',
   summary: 'Point an alias (challenger, any user alias, or a stage name) at a version, or remove it',
-  usage: 'alias <model> <alias> <version> | alias <model> <alias> --remove',
-  options: { remove: { type: 'boolean', help: 'remove the alias' } },
+  usage: 'alias <model> <alias> <version> [--force] | alias <model> <alias> --remove',
+  options: { remove: { type: 'boolean', help: 'remove the alias' }, force: FORCE },
   async run({ values, positionals, json }) {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const aliasName = positional({ positionals }, 1, 'alias', this.usage);
-    const model = values['remove']
-      ? await (await registry()).removeAlias(name, aliasName)
-      : await (await registry()).setAlias(name, aliasName, versionArg(positionals, 2, this.usage));
-    if (json) return printJson({ model });
+    const { model, warnings } = values['remove']
+      ? { model: await (await registry()).removeAlias(name, aliasName), warnings: [] }
+      : await (await registry()).setAlias(name, aliasName, versionArg(positionals, 2, this.usage), {
+          force: values['force'] === true,
+        });
+    warn(warnings);
+    if (json) return printJson({ model, warnings });
     process.stdout.write(`${name}: ${aliasList(model.aliases)}\n`);
   },
 };

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { AppError } from '../../core/errors.js';
 import { integer, positional, str } from '../args.js';
 import type { Command } from '../command.js';
+import { checkDataFile } from '../dataset-file.js';
 import { UsageError } from '../errors.js';
 
 /** Rows per call into the prediction service: one float32 matrix per chunk keeps memory flat. */
@@ -34,6 +35,8 @@ export const predict: Command = {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const data = str(values['data']);
     if (!data) throw new UsageError(`missing --data <csv>; usage: mlops ${this.usage}`);
+    // Scoring streams: any size, but still a regular file.
+    checkDataFile(data, '--data', { sizeLimit: false });
     const version = integer(str(values['version']), '--version', { min: 1 });
     const alias = str(values['alias']);
     if (version !== undefined && alias !== undefined)

@@ -33,14 +33,23 @@ export const ENV = {
   datasetMaxBytes: 'DATASET_MAX_BYTES',
   datasetMaxCells: 'DATASET_MAX_CELLS',
   modelRefreshSeconds: 'MODEL_REFRESH_SECONDS',
+  /** Model cache budget per serving process: loaded ONNX sessions, and their artifacts' MB. */
+  modelCacheMaxSessions: 'MODEL_CACHE_MAX_SESSIONS',
+  modelCacheMaxMb: 'MODEL_CACHE_MAX_MB',
+  /** How long a RUNNING run lives without a heartbeat before the reaper marks it ABANDONED. */
+  runLeaseSeconds: 'RUN_LEASE_SECONDS',
   maxBatchRows: 'MAX_BATCH_ROWS',
   stage: 'MLOPS_STAGE',
   /** The train function the admin API invokes asynchronously; unset locally (trains in-process). */
   trainFunctionName: 'TRAIN_FUNCTION_NAME',
-  /** Promotion policy: metric, minimum value and margin over production a new version needs. */
+  /**
+   * Promotion policy: metric, minimum value, margin over production on the same rows, and the
+   * significance level of the paired test a new version needs (core/registry/policy.ts).
+   */
   promotionMetric: 'PROMOTION_METRIC',
   promotionMinimum: 'PROMOTION_MIN',
   promotionMargin: 'PROMOTION_MARGIN',
+  promotionSignificance: 'PROMOTION_SIGNIFICANCE',
   codeVersion: 'MLOPS_CODE_VERSION',
   logLevel: 'LOG_LEVEL',
   /** Amazon Managed Prometheus remote-write URL; metrics are remote-written only when set. */

@@ -1,14 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  DATASET_LIMITS,
-  type Dataset,
-  DatasetError,
-  type DatasetLimits,
-  readDataset,
-} from '../../training/index.js';
-import { numberEnv } from '../config/env.js';
+import { type Dataset, DatasetError, type DatasetLimits, readDataset } from '../../training/index.js';
 import { AppError } from '../errors.js';
+import { datasetLimitsFromEnv } from './limits.js';
 import { openDatasetSource } from './source.js';
+
+export { datasetLimitsFromEnv };
 
 export interface DatasetRequest {
   /** `builtin:<name>`, `s3://bucket/key` or a local path (plain or gzip CSV). */
@@ -18,15 +14,6 @@ export interface DatasetRequest {
   readonly features?: readonly string[];
   /** Rows each class needs: 2 for a train/test split, K for K-fold CV on the training part. */
   readonly minRowsPerClass?: number;
-}
-
-/** The dataset size limits, with DATASET_MAX_BYTES / DATASET_MAX_CELLS overriding the defaults. */
-export function datasetLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): DatasetLimits {
-  return {
-    ...DATASET_LIMITS,
-    maxBytes: numberEnv('datasetMaxBytes', DATASET_LIMITS.maxBytes, env),
-    maxCells: numberEnv('datasetMaxCells', DATASET_LIMITS.maxCells, env),
-  };
 }
 
 /**

@@ -1,5 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { experimentBody, modelBody, runBody, trainEvent, versionBody } from '../../core/api/admin-bodies.js';
+import {
+  experimentBody,
+  incompleteBody,
+  modelBody,
+  runBody,
+  trainEvent,
+  versionBody,
+} from '../../core/api/admin-bodies.js';
 import {
   AliasBody,
   type ExperimentList,
@@ -8,20 +14,22 @@ import {
   type ModelList,
   ModelPath,
   PromoteBody,
+  type ReapAnswer,
   type RunDetail,
   type RunList,
   RunPath,
   RunsQuery,
   type TrainAccepted,
   TrainBody,
+  type VersionCleanup,
   type VersionList,
   VersionsQuery,
 } from '../../core/api/admin-schemas.js';
 import type * as z from '../../core/api/zod.js';
-import type { RegisteredModel } from '../../core/registry/types.js';
+import type { AliasChange } from '../../core/registry/service.js';
 import { settings } from '../../core/services/lazy.js';
 import { registryService, runStore } from '../../core/services/storage.js';
-import { checkParams } from '../../core/training/params-check.js';
+import { queueTrainingRun } from '../../core/training/queue.js';
 import { requirePrincipal } from '../shared/auth.js';
 import {
   type HttpEvent,
@@ -47,30 +55,23 @@ const path = <T extends z.ZodMiniType>(schema: T, event: HttpEvent): z.infer<T> 
 const query = <T extends z.ZodMiniType>(schema: T, event: HttpEvent): z.infer<T> =>
   validate(schema, event.queryStringParameters ?? {}, 'query');
 
-/** The answer of every route that changes a model: the model, as it is now. */
-const modelAnswer = (model: RegisteredModel) =>
-  json(200, { model: modelBody(model) } satisfies ResponseBody<typeof ModelAnswer>);
+/** The answer of every route that changes a model: the model, as it is now (and any warning). */
+const modelAnswer = ({ model, warnings }: AliasChange) =>
+  json(200, {
+    model: modelBody(model),
+    ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
+  } satisfies ResponseBody<typeof ModelAnswer>);
 
 /** Bodies are snake_case (core/api/admin-schemas.ts); records are mapped in core/api/admin-bodies.ts. */
 export const handler = httpHandler({
   'POST /train': admin(async (event) => {
     const body = validate(TrainBody, parseJson(event), 'training request');
-    checkParams(body);
-    const modelName = body.model_name ?? settings.defaultModel;
-    const runId = randomUUID();
-    // The run exists (RUNNING) before the 202, so GET /runs/{id} works at once; the worker claims it.
-    await runStore().start({
-      runId,
-      experiment: body.experiment ?? modelName,
-      modelName,
-      startedAt: new Date().toISOString(),
-      ...(body.algorithm && body.algorithm !== 'auto' && !body.trials ? { algorithm: body.algorithm } : {}),
-      params: { ...(body.params ?? {}), seed: body.seed ?? 42, test_size: body.test_size ?? 0.2 },
-      rankMetric: body.metric ?? 'accuracy',
+    const { runId, modelName } = await queueTrainingRun(trainEvent(body), {
+      runs: runStore(),
+      launcher: trainingLauncher(),
       codeVersion: settings.codeVersion,
-      ...(body.trials && body.trials > 1 ? { trials: body.trials } : {}),
+      defaultModel: settings.defaultModel,
     });
-    await trainingLauncher().launch(trainEvent(body, { runId, modelName }));
     return json(
       202,
       {
@@ -85,9 +86,18 @@ export const handler = httpHandler({
 
   'GET /runs': admin(async (event) => {
     const q = query(RunsQuery, event);
+    if (q.status !== undefined) {
+      const running = await runStore().listRunning(q.limit ?? 50);
+      return json(200, { runs: running.map(runBody) } satisfies ResponseBody<typeof RunList>);
+    }
     const experiment = q.experiment ?? (await runStore().latestExperiment()) ?? settings.defaultModel;
     const runs = await runStore().listByExperiment(experiment, q.limit ?? 50);
     return json(200, { experiment, runs: runs.map(runBody) } satisfies ResponseBody<typeof RunList>);
+  }),
+
+  'POST /runs/reap': admin(async () => {
+    const abandoned = await runStore().reap();
+    return json(200, { abandoned: abandoned.map(runBody) } satisfies ResponseBody<typeof ReapAnswer>);
   }),
 
   'GET /runs/{id}': admin(async (event) => {
@@ -114,22 +124,36 @@ export const handler = httpHandler({
     const { name } = path(ModelPath, event);
     const q = query(VersionsQuery, event);
     const model = await registryService().requireModel(name);
-    const versions = await registryService().listVersions(name, q.limit ?? 100);
+    const [versions, incomplete] = await Promise.all([
+      registryService().listVersions(name, q.limit ?? 100),
+      registryService().store.incompleteVersions(model),
+    ]);
     return json(200, {
       model: modelBody(model),
       versions: versions.map((v) => versionBody(model, v)),
+      incomplete_versions: incomplete.map(incompleteBody),
     } satisfies ResponseBody<typeof VersionList>);
+  }),
+
+  'POST /models/{name}/versions/cleanup': admin(async (event) => {
+    const { name } = path(ModelPath, event);
+    const retired = await registryService().retireIncompleteVersions(name);
+    const incomplete = await registryService().incompleteVersions(name);
+    return json(200, {
+      retired: retired.map(incompleteBody),
+      incomplete_versions: incomplete.map(incompleteBody),
+    } satisfies ResponseBody<typeof VersionCleanup>);
   }),
 
   'POST /models/{name}/promote': admin(async (event) => {
     const { name } = path(ModelPath, event);
     const body = validate(PromoteBody, parseJson(event));
-    return modelAnswer(await registryService().promote(name, body.version));
+    return modelAnswer(await registryService().promote(name, body.version, { force: body.force ?? false }));
   }),
 
   'POST /models/{name}/rollback': admin(async (event) => {
     const { name } = path(ModelPath, event);
-    return modelAnswer(await registryService().rollback(name));
+    return modelAnswer({ model: await registryService().rollback(name), warnings: [] });
   }),
 
   'POST /models/{name}/aliases': admin(async (event) => {
@@ -137,8 +161,8 @@ export const handler = httpHandler({
     const body = validate(AliasBody, parseJson(event));
     return modelAnswer(
       body.version === undefined
-        ? await registryService().removeAlias(name, body.alias)
-        : await registryService().setAlias(name, body.alias, body.version),
+        ? { model: await registryService().removeAlias(name, body.alias), warnings: [] }
+        : await registryService().setAlias(name, body.alias, body.version, { force: body.force ?? false }),
     );
   }),
 
@@ -151,6 +175,6 @@ export const handler = httpHandler({
       ...(body.description !== undefined ? { description: body.description } : {}),
       ...(body.tags ? { tags: body.tags } : {}),
     });
-    return modelAnswer(await registryService().requireModel(name));
+    return modelAnswer({ model: await registryService().requireModel(name), warnings: [] });
   }),
 });

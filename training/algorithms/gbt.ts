@@ -12,7 +12,7 @@ import { checkSeed, deriveSeed, mulberry32 } from '../random.js';
 import { gather, stratifiedSplit } from '../split.js';
 import { binRows, fitBinEdges } from './binning.js';
 import type { FlatTree } from './cart.js';
-import { GBT_DEFAULTS } from './defaults.js';
+import { GBT_DEFAULTS, PARAM_SPECS, paramProblem } from './defaults.js';
 import { binnedLeaf, HistogramGrower, type HistTree } from './hist-tree.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { treeShapeParams, treeShapeRecord } from './tree-params.js';
@@ -35,32 +35,18 @@ export const AUTO_EARLY_ROWS = 10_000;
 const EARLY_TOL = 1e-7;
 
 function resolveParams(params: Params) {
-  const shape = treeShapeParams(params, GBT_DEFAULTS);
-  const nRounds = numberParam(params, 'n_rounds', GBT_DEFAULTS.n_rounds, {
-    min: 1,
-    max: 5000,
-    integer: true,
-  });
-  const learningRate = numberParam(params, 'learning_rate', GBT_DEFAULTS.learning_rate, {
-    min: 1e-4,
-    max: 1,
-  });
-  const l2 = numberParam(params, 'l2', GBT_DEFAULTS.l2, { min: 0, max: 1e4 });
-  const subsample = numberParam(params, 'subsample', GBT_DEFAULTS.subsample, { min: 0.1, max: 1 });
-  const maxBins = numberParam(params, 'max_bins', GBT_DEFAULTS.max_bins, { min: 2, max: 255, integer: true });
-  const earlyStopping = params['early_stopping'] ?? GBT_DEFAULTS.early_stopping;
-  if (earlyStopping !== 'auto' && typeof earlyStopping !== 'boolean') {
-    throw new TypeError(`param early_stopping must be true, false or 'auto', got ${String(earlyStopping)}`);
-  }
-  const validationFraction = numberParam(params, 'validation_fraction', GBT_DEFAULTS.validation_fraction, {
-    min: 0.01,
-    max: 0.5,
-  });
-  const nIterNoChange = numberParam(params, 'n_iter_no_change', GBT_DEFAULTS.n_iter_no_change, {
-    min: 1,
-    max: 1000,
-    integer: true,
-  });
+  const specs = PARAM_SPECS.gbt;
+  const shape = treeShapeParams(params, specs);
+  const nRounds = numberParam(params, 'n_rounds', specs.n_rounds);
+  const learningRate = numberParam(params, 'learning_rate', specs.learning_rate);
+  const l2 = numberParam(params, 'l2', specs.l2);
+  const subsample = numberParam(params, 'subsample', specs.subsample);
+  const maxBins = numberParam(params, 'max_bins', specs.max_bins);
+  const earlyStopping = params['early_stopping'] ?? specs.early_stopping.default;
+  const problem = paramProblem('early_stopping', specs.early_stopping, earlyStopping);
+  if (problem) throw new TypeError(problem);
+  const validationFraction = numberParam(params, 'validation_fraction', specs.validation_fraction);
+  const nIterNoChange = numberParam(params, 'n_iter_no_change', specs.n_iter_no_change);
   return {
     nRounds,
     learningRate,
@@ -158,22 +144,6 @@ export class GradientBoostedTrees extends TreeEnsembleModel {
       classId: state.classIds[i]!,
       scale: state.learningRate,
     }));
-    const anyNegative = state.trees.some((t) =>
-      t.value.some((v) => v.length > 0 && v[0]! * state.learningRate < 0),
-    );
-    if (classes.length === 2 && !anyNegative) {
-      // onnxruntime switches its binary label rule from score > 0 to score > 0.5 when no leaf weight is
-      // negative; one single-leaf tree worth the smallest negative float32 keeps the score > 0 rule and
-      // leaves every non-zero score unchanged.
-      const nudge: FlatTree = {
-        feature: [-1],
-        threshold: [0],
-        left: [0],
-        right: [0],
-        value: [[-(2 ** -149)]],
-      };
-      trees.push({ tree: nudge, classId: 0, scale: 1 });
-    }
     this.layout = { trees, nClasses: classes.length, mode: 'boost', baseValues: state.baseValues };
   }
 

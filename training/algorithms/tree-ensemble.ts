@@ -12,11 +12,11 @@ import {
 import { type TreeEnsembleSpec, treeEnsembleOnnx } from '../onnx/classifier-graphs.js';
 import { type FlatTree, isFlatTree } from './cart.js';
 
-// How onnxruntime's TreeEnsembleClassifier behaves (verified by the parity tests): per-class leaf weights are
-// summed over trees in float32; base_values are added; then post_transform. With two classes and weights on a
-// single class id it runs its binary path: label = score > 0.5 (NONE) or score > 0 (LOGISTIC); probabilities
-// come out as [1 - σ, σ] under LOGISTIC but as [0, p] under NONE, so the averaged binary graph appends
-// Slice/Sub/Concat to give [1 - p, p]. The in-memory predictions below follow the same arithmetic.
+// The exported graph (onnx/classifier-graphs.ts) sums per-class leaf votes over trees in float32, adds
+// base_values, takes the label as the first class with the highest score and the probabilities as the
+// votes (tree, forest) or their softmax (gbt). Every leaf votes for every class, two classes included:
+// a boosted two-class log-odds score s votes [-s/2, +s/2], whose softmax is [1 - σ(s), σ(s)]. The
+// in-memory predictions below follow the same float32 arithmetic.
 
 /** Leaf contributions of one tree to the ensemble: weights[classId] for every leaf node. */
 interface LeafWeights {
@@ -27,22 +27,39 @@ interface LeafWeights {
   scale: number;
 }
 
-function leafWeightVector(
-  lw: LeafWeights,
-  leaf: number[],
-  nOut: number,
-  binary: boolean,
-): [number, number][] {
-  if (lw.classId !== undefined) return [[binary ? 0 : lw.classId, f32(leaf[0]! * lw.scale)]];
-  if (binary) return [[1, f32(leaf[1]! * lw.scale)]];
+/** A boosted tree of a two-class model holds log-odds: it votes for class 1 and against class 0. */
+const isBinaryScore = (lw: LeafWeights, nOut: number) => lw.classId !== undefined && nOut === 2;
+
+function leafWeightVector(lw: LeafWeights, leaf: number[], nOut: number): [number, number][] {
+  if (isBinaryScore(lw, nOut)) {
+    // Halving is exact in float32, so the class-1 score is exactly half the log-odds sum.
+    const half = f32(f32(leaf[0]! * lw.scale) / 2);
+    return [
+      [0, -half],
+      [1, half],
+    ];
+  }
+  if (lw.classId !== undefined) return [[lw.classId, f32(leaf[0]! * lw.scale)]];
   return Array.from({ length: nOut }, (_, k) => [k, f32(leaf[k]! * lw.scale)]);
+}
+
+/** Base values as the graph carries them: a two-class log-odds prior is split as [-b/2, +b/2]. */
+function graphBaseValues(layout: EnsembleLayout): number[] | undefined {
+  const base = layout.baseValues;
+  if (!base) return undefined;
+  if (layout.mode === 'boost' && layout.nClasses === 2 && base.length === 1) {
+    const half = f32(f32(base[0]!) / 2);
+    return [-half, half];
+  }
+  return base.map(f32);
 }
 
 export interface EnsembleLayout {
   trees: LeafWeights[];
   nClasses: number;
-  /** 'average' = probability votes (tree/forest), 'boost' = additive scores through softmax/logistic. */
+  /** 'average' = probability votes (tree/forest), 'boost' = additive scores through softmax. */
   mode: 'average' | 'boost';
+  /** One per class, or one log-odds prior for a two-class boosted model. */
   baseValues?: number[];
 }
 
@@ -61,7 +78,6 @@ interface CompiledTree {
 
 function compileTree(lw: LeafWeights, nClasses: number): CompiledTree {
   const { tree } = lw;
-  const binary = nClasses === 2;
   const n = tree.feature.length;
   const from = new Int32Array(n);
   const count = new Int32Array(n);
@@ -70,8 +86,8 @@ function compileTree(lw: LeafWeights, nClasses: number): CompiledTree {
   for (let id = 0; id < n; id++) {
     if (tree.feature[id]! >= 0) continue;
     from[id] = slots.length;
-    for (const [k, w] of leafWeightVector(lw, tree.value[id]!, nClasses, binary)) {
-      slots.push(binary ? 0 : k);
+    for (const [k, w] of leafWeightVector(lw, tree.value[id]!, nClasses)) {
+      slots.push(k);
       weights.push(w);
     }
     count[id] = slots.length - from[id]!;
@@ -91,9 +107,9 @@ function compileTree(lw: LeafWeights, nClasses: number): CompiledTree {
 const compiled = new WeakMap<EnsembleLayout, CompiledTree[]>();
 
 /**
- * Probabilities and labels for rows of float32 columns, computed the way onnxruntime computes them for the
- * exported graph: x <= threshold in float32, leaf weights summed over trees in float32, then base values and
- * the post transform.
+ * Probabilities and labels for rows of float32 columns, computed the way the exported graph computes them:
+ * x <= threshold in float32, leaf votes summed over trees in float32, base values added, the label the
+ * first class with the highest score, the probabilities the votes or their softmax.
  */
 export function ensembleScore(
   layout: EnsembleLayout,
@@ -101,7 +117,6 @@ export function ensembleScore(
   index?: ArrayLike<number>,
 ): Scores {
   const C = layout.nClasses;
-  const binary = C === 2;
   let trees = compiled.get(layout);
   if (!trees) {
     trees = layout.trees.map((lw) => compileTree(lw, C));
@@ -111,10 +126,9 @@ export function ensembleScore(
   const n = index ? index.length : data.rows;
   const proba = new Float32Array(n * C);
   const labels = new Int32Array(n);
-  const nScores = binary ? 1 : C;
-  const scores = new Float64Array(nScores);
+  const scores = new Float64Array(C);
   const exps = new Float64Array(C);
-  const base = layout.baseValues?.map(f32);
+  const base = graphBaseValues(layout);
   for (let i = 0; i < n; i++) {
     const r = index ? index[i]! : i;
     scores.fill(0);
@@ -131,20 +145,6 @@ export function ensembleScore(
     }
     if (base) for (let k = 0; k < base.length; k++) scores[k] = f32(scores[k]! + base[k]!);
     const out = i * C;
-    if (binary) {
-      const s = scores[0]!;
-      if (layout.mode === 'average') {
-        proba[out] = f32(1 - s);
-        proba[out + 1] = s;
-        labels[i] = s > 0.5 ? 1 : 0;
-      } else {
-        const p = f32(1 / (1 + Math.exp(-s)));
-        proba[out] = f32(1 - p);
-        proba[out + 1] = p;
-        labels[i] = s > 0 ? 1 : 0;
-      }
-      continue;
-    }
     let label = 0;
     for (let k = 1; k < C; k++) if (scores[k]! > scores[label]!) label = k;
     labels[i] = label;
@@ -168,7 +168,6 @@ export function ensembleOnnx(
   info: { algorithm: string; featureNames: readonly string[]; classes: readonly string[] },
 ): Uint8Array {
   const C = layout.nClasses;
-  const binary = C === 2;
   const nodes: TreeEnsembleSpec['nodes'] = {
     treeIds: [],
     nodeIds: [],
@@ -191,7 +190,7 @@ export function ensembleOnnx(
       nodes.trueNodeIds.push(leaf ? 0 : tree.left[id]!);
       nodes.falseNodeIds.push(leaf ? 0 : tree.right[id]!);
       if (!leaf) return;
-      for (const [k, w] of leafWeightVector(lw, tree.value[id]!, C, binary)) {
+      for (const [k, w] of leafWeightVector(lw, tree.value[id]!, C)) {
         leaves.treeIds.push(t);
         leaves.nodeIds.push(id);
         leaves.classIds.push(k);
@@ -203,9 +202,8 @@ export function ensembleOnnx(
     ...info,
     nodes,
     leaves,
-    ...(layout.baseValues ? { baseValues: layout.baseValues.map(f32) } : {}),
-    postTransform: layout.mode === 'average' ? 'NONE' : binary ? 'LOGISTIC' : 'SOFTMAX',
-    binaryComplement: binary && layout.mode === 'average',
+    ...(layout.baseValues ? { baseValues: graphBaseValues(layout)! } : {}),
+    probabilities: layout.mode === 'average' ? 'votes' : 'softmax',
   });
 }
 

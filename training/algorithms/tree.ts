@@ -8,7 +8,7 @@ import {
 } from '../model.js';
 import { gather } from '../split.js';
 import { ColumnData, type FlatTree, growTree } from './cart.js';
-import { TREE_DEFAULTS } from './defaults.js';
+import { PARAM_SPECS, TREE_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { treeShapeParams, treeShapeRecord } from './tree-params.js';
 
@@ -31,7 +31,7 @@ export class DecisionTree extends TreeEnsembleModel {
 
   static train(fit: FitData, ctx: FitContext, params: Params = {}): DecisionTree {
     checkKnownParams(params, Object.keys(TREE_DEFAULTS), 'tree');
-    const p = treeShapeParams(params, TREE_DEFAULTS);
+    const p = treeShapeParams(params, PARAM_SPECS.tree);
     checkFitData(fit, ctx.featureNames.length);
     const data = ColumnData.from(fit);
     const tree = growTree(
