@@ -335,7 +335,8 @@ async function sklearnSection(say: (...lines: string[]) => void, dir: string) {
     {
       label: 'logistic regression (L-BFGS, C = 1, tol 1e-4)',
       algorithm: 'logreg',
-      params: { l2: 1 / 40_000, tol: 1e-4, max_iter: 100 },
+      // l2 is scikit-learn's 1/C (training/algorithms/defaults.ts).
+      params: { l2: 1, tol: 1e-4, max_iter: 100 },
       model: 'logreg',
       skParams: { C: 1, tol: 1e-4, max_iter: 100 },
       target: 2,
