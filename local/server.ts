@@ -13,6 +13,8 @@ export interface LocalServerOptions {
   readonly host?: string;
   readonly port?: number;
   readonly localRoutes?: Record<string, LocalRoute>;
+  /** Local-only GET/HEAD routes by path prefix (`/console` answers `/console` and `/console/...`). */
+  readonly prefixRoutes?: Record<string, LocalRoute>;
 }
 
 export interface LocalServer {
@@ -44,6 +46,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       const local = options.localRoutes?.[`${method} ${url.pathname}`];
       if (local) {
         await local(req, res);
+        return;
+      }
+      const prefixed =
+        (method === 'GET' || method === 'HEAD') &&
+        Object.entries(options.prefixRoutes ?? {}).find(
+          ([prefix]) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`),
+        );
+      if (prefixed) {
+        await prefixed[1](req, res);
         return;
       }
       const match = matchRoute(method, url.pathname);
