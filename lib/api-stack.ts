@@ -27,6 +27,8 @@ export interface ApiStackProps extends StackProps {
   readonly tables: Readonly<Record<TableDefinition['id'], BoundTable>>;
   readonly artifactBucket: s3.IBucket;
   readonly jwtSecret: secretsmanager.ISecret;
+  /** The web console's origin (lib/console-stack.ts), added to the configured CORS origins. */
+  readonly consoleOrigin?: string;
 }
 
 /** Output keys other tools (the `mlops` CLI, integration tests) read from this stack. */
@@ -73,6 +75,7 @@ export class ApiStack extends Stack {
     const policy = stagePolicy(config.stage);
     const retention = config.logRetentionDays as logs.RetentionDays;
     const claims = jwtClaims(config);
+    const corsOrigins = [...config.corsOrigins, ...(props.consoleOrigin ? [props.consoleOrigin] : [])];
 
     const verifiesTokens = (fn: ProjectFunction) =>
       fn.bindJwtSecret(jwtSecret).setEnv('jwtIssuer', claims.issuer).setEnv('jwtAudience', claims.audience);
@@ -99,7 +102,7 @@ export class ApiStack extends Stack {
             .setEnv('maxBatchRows', '1000'),
       },
       admin: {
-        description: 'Admin routes: runs, registry, start training',
+        description: 'Admin routes: runs, registry, start training, artifacts, dataset uploads',
         // No users table: the admin role comes from the verified token, and user management is the
         // auth function's (POST /users with an admin token). Add it here when an admin route needs it.
         bind: (fn) =>
@@ -107,6 +110,12 @@ export class ApiStack extends Stack {
             .bindTable(tables.registry, 'readWrite')
             // POST /train records the run (RUNNING) before answering 202, so runs is written too.
             .bindTable(tables.runs, 'readWrite')
+            // Run artifacts to download; uploaded datasets: presigned PUTs (signed with this role),
+            // listed, and read to validate before training.
+            .bindBucket(artifactBucket, {
+              read: [ARTIFACT_BUCKET.runPrefix, ARTIFACT_BUCKET.datasetPrefix],
+              write: [ARTIFACT_BUCKET.datasetPrefix],
+            })
             .setEnv('defaultModelName', config.defaultModelName)
             .setEnv('defaultDataset', config.defaultDataset)
             .setEnv('defaultTarget', config.defaultTarget),
@@ -163,10 +172,10 @@ export class ApiStack extends Stack {
       description: `Serverless MLOps API (${config.stage})`,
       // The stage below carries throttling and access logs, which the implicit one cannot.
       createDefaultStage: false,
-      ...(config.corsOrigins.length > 0
+      ...(corsOrigins.length > 0
         ? {
             corsPreflight: {
-              allowOrigins: [...config.corsOrigins],
+              allowOrigins: corsOrigins,
               allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
               allowHeaders: ['authorization', 'content-type'],
               exposeHeaders: ['x-request-id'],

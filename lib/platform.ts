@@ -2,6 +2,7 @@ import type { Environment } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ApiStack } from './api-stack.js';
 import type { PlatformConfig } from './config.js';
+import { ConsoleContentStack, ConsoleStack } from './console-stack.js';
 import { TrainingScheduleStack } from './schedule-stack.js';
 import { SecretsStack } from './secrets-stack.js';
 import { StorageStack } from './storage-stack.js';
@@ -11,6 +12,8 @@ export interface Platform {
   readonly secrets: SecretsStack;
   readonly api: ApiStack;
   readonly schedule: TrainingScheduleStack;
+  readonly console: ConsoleStack;
+  readonly consoleContent: ConsoleContentStack;
 }
 
 /** CloudFormation stack names, per stage, so several stages can share an account. */
@@ -20,6 +23,8 @@ export function stackNames(stage: PlatformConfig['stage']) {
     secrets: `mlops-${stage}-secrets`,
     api: `mlops-${stage}-api`,
     schedule: `mlops-${stage}-schedule`,
+    console: `mlops-${stage}-console`,
+    consoleContent: `mlops-${stage}-console-content`,
   } as const;
 }
 
@@ -38,10 +43,17 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     ...(env ? { env } : {}),
     tags: { project: 'serverless-mlops', stage: config.stage },
   };
+  // First: its origin is the one browser origin the artifact bucket and the API accept (CORS).
+  const site = new ConsoleStack(scope, names.console, {
+    ...common,
+    stackName: names.console,
+    description: 'MLOps web console: S3 + CloudFront',
+  });
   const storage = new StorageStack(scope, names.storage, {
     ...common,
     stackName: names.storage,
     description: 'MLOps data: DynamoDB tables and the artifact bucket',
+    consoleOrigin: site.origin,
   });
   const secrets = new SecretsStack(scope, names.secrets, {
     ...common,
@@ -55,6 +67,7 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     tables: storage.tables,
     artifactBucket: storage.artifactBucket,
     jwtSecret: secrets.jwtSecret,
+    consoleOrigin: site.origin,
   });
   const schedule = new TrainingScheduleStack(scope, names.schedule, {
     ...common,
@@ -62,5 +75,12 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     description: 'MLOps scheduled training',
     trainFunction: api.functions.train,
   });
-  return { storage, secrets, api, schedule };
+  const consoleContent = new ConsoleContentStack(scope, names.consoleContent, {
+    ...common,
+    stackName: names.consoleContent,
+    description: 'MLOps web console files and config.json',
+    site,
+    apiUrl: api.apiStage.url,
+  });
+  return { storage, secrets, api, schedule, console: site, consoleContent };
 }

@@ -76,7 +76,7 @@ export async function allowConsoleUploads(s3: S3Client, bucket: string, origins:
         CORSRules: [
           {
             AllowedOrigins: [...origins],
-            AllowedMethods: ['PUT'],
+            AllowedMethods: ['PUT', 'GET'],
             AllowedHeaders: ['content-type'],
             ExposeHeaders: ['ETag'],
             MaxAgeSeconds: 3000,

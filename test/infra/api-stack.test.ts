@@ -1,10 +1,10 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { Match } from 'aws-cdk-lib/assertions';
 import { ACCESS_LOG_FIELDS, deployedRoutes } from '../../lib/api-stack.js';
 import {
   type BuiltPlatform,
   buildPlatform,
   type CfnJson,
+  flatten,
   functionLogicalId,
   permissionsOf,
   resourcesOf,
@@ -162,12 +162,16 @@ describe('ApiStack', () => {
       );
     });
 
-    it('admin: registry and runs read/write, invoke exactly the train function; no users table', () => {
+    it('admin: registry and runs read/write, invoke exactly the train function, runs/ read, datasets/ read+put; no users table', () => {
       expect(permissionsOf(statementsOf(api, 'AdminFunction'))).toEqual(
         expected(
           'AdminFunction',
           merge(SECRET_READ, tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), {
             'lambda:InvokeFunction': ['TrainFunction.Arn'],
+            's3:AbortMultipartUpload': ['ArtifactBucket.Arn/datasets/*'],
+            's3:GetObject': ['ArtifactBucket.Arn/datasets/*', 'ArtifactBucket.Arn/runs/*'],
+            's3:ListBucket': ['ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["runs/*","datasets/*"]}}'],
+            's3:PutObject': ['ArtifactBucket.Arn/datasets/*'],
           }),
         ),
       );
@@ -226,11 +230,11 @@ describe('ApiStack', () => {
       });
     });
 
-    it('has no CORS configuration by default', () => {
-      api.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-        ProtocolType: 'HTTP',
-        CorsConfiguration: Match.absent(),
-      });
+    it("allows exactly the web console's origin by default", () => {
+      const [httpApi] = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Api'));
+      expect(httpApi.Properties.CorsConfiguration.AllowOrigins.map(flatten)).toEqual([
+        'https://Distribution.DomainName',
+      ]);
     });
 
     it('uses Lambda proxy integrations with payload format 2.0, one per function', () => {
@@ -263,10 +267,14 @@ describe('ApiStack with CORS and provisioned concurrency (prod)', () => {
     }).templates.api;
   });
 
-  it('allows only the configured origins', () => {
+  it("allows only the configured origins and the console's", () => {
+    const [httpApi] = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Api'));
+    expect(httpApi.Properties.CorsConfiguration.AllowOrigins.map(flatten)).toEqual([
+      'https://app.example.com',
+      'https://Distribution.DomainName',
+    ]);
     api.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
-        AllowOrigins: ['https://app.example.com'],
         AllowMethods: ['GET', 'POST'],
         AllowHeaders: ['authorization', 'content-type'],
         MaxAge: 3600,

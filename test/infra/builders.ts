@@ -34,7 +34,14 @@ export interface BuiltPlatform {
   readonly app: App;
   readonly config: PlatformConfig;
   readonly platform: Platform;
-  readonly templates: { storage: Template; secrets: Template; api: Template; schedule: Template };
+  readonly templates: {
+    storage: Template;
+    secrets: Template;
+    api: Template;
+    schedule: Template;
+    console: Template;
+    consoleContent: Template;
+  };
 }
 
 export interface BuildOptions {
@@ -67,6 +74,8 @@ export function buildPlatform(options: BuildOptions = {}): BuiltPlatform {
       secrets: Template.fromStack(platform.secrets),
       api: Template.fromStack(platform.api),
       schedule: Template.fromStack(platform.schedule),
+      console: Template.fromStack(platform.console),
+      consoleContent: Template.fromStack(platform.consoleContent),
     },
   };
 }

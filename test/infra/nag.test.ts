@@ -13,15 +13,18 @@ describe('cdk-nag AwsSolutions', () => {
     platform = buildPlatform().platform;
   });
 
-  describe.each(['storage', 'secrets', 'api', 'schedule'] as const)('%s stack', (name) => {
-    it('has no unacknowledged errors', () => {
-      expect(nagFindings(platform[name]).errors).toEqual([]);
-    });
+  describe.each(['storage', 'secrets', 'api', 'schedule', 'console', 'consoleContent'] as const)(
+    '%s stack',
+    (name) => {
+      it('has no unacknowledged errors', () => {
+        expect(nagFindings(platform[name]).errors).toEqual([]);
+      });
 
-    it('has no unacknowledged warnings', () => {
-      expect(nagFindings(platform[name]).warnings).toEqual([]);
-    });
-  });
+      it('has no unacknowledged warnings', () => {
+        expect(nagFindings(platform[name]).warnings).toEqual([]);
+      });
+    },
+  );
 
   it('does report a finding when there is one (the check is not vacuous)', () => {
     const stack = new Stack(new App(), 'Bad');
