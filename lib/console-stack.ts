@@ -147,13 +147,20 @@ export class ConsoleContentStack extends Stack {
       prune: true,
       memoryLimit: 256,
     });
-    // The deployment's Lambda (a CDK-managed singleton) is all this stack holds.
+    // The deployment's function is a CDK-managed singleton at stack level, beside its role.
     acknowledge(
-      this,
+      deployment.handlerRole,
       'AwsSolutions-IAM4',
       "CDK's BucketDeployment function uses AWSLambdaBasicExecutionRole for its own logs.",
       ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
     );
+    const handler = this.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (handler)
+      acknowledge(
+        handler,
+        'AwsSolutions-L1',
+        "The runtime of CDK's BucketDeployment function is CDK's choice.",
+      );
     const copies =
       'BucketDeployment copies from the CDK asset bucket into the site bucket and prunes what the build no ' +
       'longer has, so it holds object actions on those two buckets (and invalidates its distribution).';
