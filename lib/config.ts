@@ -52,6 +52,11 @@ export interface PlatformConfig {
    * `amp` keeps the API stack independent of the alerting stack.
    */
   readonly metricsRemoteWrite: 'amp' | 'off' | `http${string}`;
+  /**
+   * Deploy the web console (S3 + CloudFront, lib/console-stack.ts) and allow its origin by CORS.
+   * Off where CloudFront is not available (the LocalStack mirror) or no browser UI is wanted.
+   */
+  readonly console: boolean;
 }
 
 /** Thrown for any missing or malformed context value; the message names every bad key. */
@@ -199,6 +204,7 @@ const schema = z
       ],
       { error: 'must be amp, off or an http(s) URL' },
     ),
+    console: boolean,
   })
   .superRefine((config, ctx) => {
     if (config.stage !== 'dev' && config.alertEmail === undefined) {
@@ -241,6 +247,7 @@ export function loadConfig(source: ContextSource): PlatformConfig {
   for (const key of CONTEXT_KEYS) raw[key] = source.node.tryGetContext(key);
   raw['codeVersion'] ??= packageVersion();
   raw['metricsRemoteWrite'] ??= 'amp';
+  raw['console'] ??= true;
   const result = schema.safeParse(raw);
   if (result.success) return result.data as PlatformConfig;
   const problems = result.error.issues.map((issue) => {

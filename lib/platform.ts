@@ -12,8 +12,9 @@ export interface Platform {
   readonly secrets: SecretsStack;
   readonly api: ApiStack;
   readonly schedule: TrainingScheduleStack;
-  readonly console: ConsoleStack;
-  readonly consoleContent: ConsoleContentStack;
+  /** The web console's hosting and files; absent with `-c console=false`. */
+  readonly console?: ConsoleStack;
+  readonly consoleContent?: ConsoleContentStack;
 }
 
 /** CloudFormation stack names, per stage, so several stages can share an account. */
@@ -44,16 +45,18 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     tags: { project: 'serverless-mlops', stage: config.stage },
   };
   // First: its origin is the one browser origin the artifact bucket and the API accept (CORS).
-  const site = new ConsoleStack(scope, names.console, {
-    ...common,
-    stackName: names.console,
-    description: 'MLOps web console: S3 + CloudFront',
-  });
+  const site = config.console
+    ? new ConsoleStack(scope, names.console, {
+        ...common,
+        stackName: names.console,
+        description: 'MLOps web console: S3 + CloudFront',
+      })
+    : undefined;
   const storage = new StorageStack(scope, names.storage, {
     ...common,
     stackName: names.storage,
     description: 'MLOps data: DynamoDB tables and the artifact bucket',
-    consoleOrigin: site.origin,
+    ...(site ? { consoleOrigin: site.origin } : {}),
   });
   const secrets = new SecretsStack(scope, names.secrets, {
     ...common,
@@ -67,7 +70,7 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     tables: storage.tables,
     artifactBucket: storage.artifactBucket,
     jwtSecret: secrets.jwtSecret,
-    consoleOrigin: site.origin,
+    ...(site ? { consoleOrigin: site.origin } : {}),
   });
   const schedule = new TrainingScheduleStack(scope, names.schedule, {
     ...common,
@@ -75,6 +78,7 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     description: 'MLOps scheduled training',
     trainFunction: api.functions.train,
   });
+  if (!site) return { storage, secrets, api, schedule };
   const consoleContent = new ConsoleContentStack(scope, names.consoleContent, {
     ...common,
     stackName: names.consoleContent,

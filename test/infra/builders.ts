@@ -39,8 +39,9 @@ export interface BuiltPlatform {
     secrets: Template;
     api: Template;
     schedule: Template;
-    console: Template;
-    consoleContent: Template;
+    /** Absent with `console: false`. */
+    console?: Template;
+    consoleContent?: Template;
   };
 }
 
@@ -74,8 +75,8 @@ export function buildPlatform(options: BuildOptions = {}): BuiltPlatform {
       secrets: Template.fromStack(platform.secrets),
       api: Template.fromStack(platform.api),
       schedule: Template.fromStack(platform.schedule),
-      console: Template.fromStack(platform.console),
-      consoleContent: Template.fromStack(platform.consoleContent),
+      ...(platform.console ? { console: Template.fromStack(platform.console) } : {}),
+      ...(platform.consoleContent ? { consoleContent: Template.fromStack(platform.consoleContent) } : {}),
     },
   };
 }

@@ -8,8 +8,8 @@ let storage: Template;
 
 beforeAll(() => {
   const built = buildPlatform();
-  site = built.templates.console;
-  content = built.templates.consoleContent;
+  site = built.templates.console!;
+  content = built.templates.consoleContent!;
   storage = built.templates.storage;
 });
 
@@ -61,6 +61,16 @@ describe('console hosting', () => {
     // The API URL (https://<api id>.execute-api.<region>.<suffix>/), filled in at deploy time.
     expect(markers).toMatch(/mlops-dev-api.*RefHttpApi/);
     expect(markers).toContain('AWS::URLSuffix');
+  });
+
+  it('is left out with console=false: no console stacks, no CORS on the bucket or the API', () => {
+    const without = buildPlatform({ context: { console: false } });
+    expect(without.platform.console).toBeUndefined();
+    expect(without.platform.consoleContent).toBeUndefined();
+    const buckets = Object.values(resourcesOf(without.templates.storage, 'AWS::S3::Bucket'));
+    expect(buckets.filter((b) => b.Properties.CorsConfiguration)).toEqual([]);
+    const [httpApi] = Object.values(resourcesOf(without.templates.api, 'AWS::ApiGatewayV2::Api'));
+    expect(httpApi.Properties.CorsConfiguration).toBeUndefined();
   });
 
   it('lets only the console origin PUT (and GET) the artifact bucket from a browser', () => {

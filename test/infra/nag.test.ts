@@ -17,11 +17,11 @@ describe('cdk-nag AwsSolutions', () => {
     '%s stack',
     (name) => {
       it('has no unacknowledged errors', () => {
-        expect(nagFindings(platform[name]).errors).toEqual([]);
+        expect(nagFindings(platform[name]!).errors).toEqual([]);
       });
 
       it('has no unacknowledged warnings', () => {
-        expect(nagFindings(platform[name]).warnings).toEqual([]);
+        expect(nagFindings(platform[name]!).warnings).toEqual([]);
       });
     },
   );
