@@ -109,7 +109,6 @@ export function ModelPage({ name }: { name: string }) {
             {model.production_history.length > 0 &&
               ` · earlier production versions: ${model.production_history.map((v) => `v${v}`).join(', ')}`}
           </p>
-          {admin && <ModelActions model={model} versions={versions} onDone={done} />}
           <h2>Metrics per version</h2>
           <div class="charts">
             {keys
@@ -158,6 +157,7 @@ export function ModelPage({ name }: { name: string }) {
               </tbody>
             </table>
           </Scroll>
+          {admin && <ModelActions model={model} versions={versions} onDone={done} />}
           <h2>Promotion decisions</h2>
           <Decisions versions={versions} />
         </>
