@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 
 /**
@@ -12,6 +13,15 @@ import { buildSync } from 'esbuild';
  */
 export const CONSOLE_DIR = dirname(fileURLToPath(import.meta.url));
 export const CONSOLE_DIST = join(CONSOLE_DIR, 'dist');
+
+/** The console's JavaScript budget, gzipped (test/console/build.test.ts, npm run bundle-size). */
+export const CONSOLE_JS_BUDGET_GZIP_BYTES = 150 * 1024;
+
+/** The built app.js, minified and gzipped (level 9), in bytes. */
+export function consoleJsSizes(): { minified: number; gzipped: number } {
+  const js = readFileSync(join(ensureConsoleBuilt().dir, 'app.js'));
+  return { minified: js.length, gzipped: gzipSync(js, { level: 9 }).length };
+}
 
 export interface ConsoleBuild {
   readonly dir: string;
