@@ -1,18 +1,33 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 
 /**
- * Builds the web console (console/src, Preact + TSX) into console/dist with esbuild, the bundler
- * the project already uses for its Lambda functions. The output is not committed: `npm start`,
- * the browser tests and `cdk synth` call `ensureConsoleBuilt()`, which rebuilds only when the
- * sources' hash differs from the one recorded in dist/build.json (~0.2 s when it does).
+ * Builds the web console (console/src, Preact + TSX) with esbuild, the bundler the project
+ * already uses for its Lambda functions. The output is not committed: `npm start`, the browser
+ * tests and `cdk synth` call `ensureConsoleBuilt()`, which builds only when no build of the
+ * current sources exists (~0.3 s when it does not). Builds are content-addressed,
+ * `console/dist/<sources hash>/`, and appear by an atomic rename, so parallel test workers and a
+ * running `npm start` never see a half-written one.
  */
 export const CONSOLE_DIR = dirname(fileURLToPath(import.meta.url));
 export const CONSOLE_DIST = join(CONSOLE_DIR, 'dist');
+/** Builds kept besides the current one (a running `npm start` may still serve an older one). */
+const KEEP_BUILDS = 3;
 
 /** The console's JavaScript budget, gzipped (test/console/build.test.ts, npm run bundle-size). */
 export const CONSOLE_JS_BUDGET_GZIP_BYTES = 150 * 1024;
@@ -45,30 +60,47 @@ function sourceHash(): string {
 
 export function ensureConsoleBuilt(options: { force?: boolean } = {}): ConsoleBuild {
   const hash = sourceHash();
-  const stamp = join(CONSOLE_DIST, 'build.json');
-  if (!options.force && existsSync(stamp)) {
-    const built = JSON.parse(readFileSync(stamp, 'utf8')) as { hash?: string };
-    if (built.hash === hash) return { dir: CONSOLE_DIST, rebuilt: false, hash };
-  }
-  rmSync(CONSOLE_DIST, { recursive: true, force: true });
+  const dir = join(CONSOLE_DIST, hash);
+  if (!options.force && existsSync(join(dir, 'index.html'))) return { dir, rebuilt: false, hash };
   mkdirSync(CONSOLE_DIST, { recursive: true });
-  buildSync({
-    entryPoints: { app: join(CONSOLE_DIR, 'src', 'main.tsx') },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: ['es2022', 'chrome111', 'firefox115', 'safari16'],
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    outdir: CONSOLE_DIST,
-    loader: { '.css': 'css' },
-    legalComments: 'none',
-    logLevel: 'error',
-    define: { 'process.env.NODE_ENV': '"production"' },
-  });
-  writeFileSync(join(CONSOLE_DIST, 'index.html'), readFileSync(join(CONSOLE_DIR, 'index.html')));
-  writeFileSync(stamp, JSON.stringify({ hash, builtAt: new Date().toISOString() }));
-  return { dir: CONSOLE_DIST, rebuilt: true, hash };
+  const tmp = mkdtempSync(join(CONSOLE_DIST, '.building-'));
+  chmodSync(tmp, 0o755);
+  try {
+    buildSync({
+      entryPoints: { app: join(CONSOLE_DIR, 'src', 'main.tsx') },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      target: ['es2022', 'chrome111', 'firefox115', 'safari16'],
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      outdir: tmp,
+      loader: { '.css': 'css' },
+      legalComments: 'none',
+      logLevel: 'error',
+      define: { 'process.env.NODE_ENV': '"production"' },
+    });
+    writeFileSync(join(tmp, 'index.html'), readFileSync(join(CONSOLE_DIR, 'index.html')));
+    if (options.force) rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(tmp, dir);
+    } catch (error) {
+      // Another process built the same sources first: theirs is identical.
+      if (!['EEXIST', 'ENOTEMPTY'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  pruneOldBuilds(hash);
+  return { dir, rebuilt: true, hash };
+}
+
+function pruneOldBuilds(current: string): void {
+  const builds = readdirSync(CONSOLE_DIST, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== current)
+    .map((e) => ({ path: join(CONSOLE_DIST, e.name), mtime: statSync(join(CONSOLE_DIST, e.name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of builds.slice(KEEP_BUILDS - 1)) rmSync(old.path, { recursive: true, force: true });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
