@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { artifactResponse, readArtifact } from '../../core/artifacts/download.js';
 import { presigningS3Client } from '../../core/aws/clients.js';
 import { UPLOAD_LIMITS } from '../../core/datasets/uploads.js';
-import { datasetUploads, runStore } from '../../core/services/index.js';
+import { artifactStore, datasetUploads, runStore } from '../../core/services/index.js';
 import { integer, positional, str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -68,7 +68,7 @@ export const artifacts: Command = {
     const name = positional({ positionals }, 2, 'name', this.usage);
     const run = await runStore().require(runId);
     const artifact = artifactResponse(run.artifacts, name);
-    const read = await readArtifact(presigningS3Client(), datasetUploads().bucket, artifact.key);
+    const read = await readArtifact(presigningS3Client(), artifactStore().bucket, artifact.key);
     const bytes =
       'bytes' in read ? read.bytes : new Uint8Array(await (await fetch(read.location)).arrayBuffer());
     const out = str(values['out']) ?? (artifact.headers['content-disposition'] ? name : undefined);

@@ -32,7 +32,7 @@ import { AppError } from '../../core/errors.js';
 import type { RegisteredModel } from '../../core/registry/types.js';
 import { datasetUploads } from '../../core/services/datasets.js';
 import { settings } from '../../core/services/lazy.js';
-import { registryService, runStore } from '../../core/services/storage.js';
+import { artifactStore, registryService, runStore } from '../../core/services/storage.js';
 import { checkParams } from '../../core/training/params-check.js';
 import { requirePrincipal } from '../shared/auth.js';
 import {
@@ -176,7 +176,7 @@ export const handler = httpHandler({
     if (artifact.adminOnly && principal.role !== 'admin') {
       throw new AppError('FORBIDDEN', `${name} needs the admin role; the model card and matrix do not`);
     }
-    const read = await readArtifact(presigningS3Client(), datasetUploads().bucket, artifact.key);
+    const read = await readArtifact(presigningS3Client(), artifactStore().bucket, artifact.key);
     if ('location' in read) {
       return { statusCode: 303, headers: { location: read.location, 'cache-control': 'no-store' } };
     }

@@ -5,6 +5,7 @@ import {
   ConfirmButton,
   ErrorNote,
   fmt,
+  Head,
   KeyValues,
   Loading,
   metricKeys,
@@ -30,15 +31,7 @@ export function ModelsPage() {
       {models.data && models.data.models.length > 0 && (
         <Scroll label="Registered models">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">model</th>
-                <th scope="col">latest</th>
-                <th scope="col">aliases</th>
-                <th scope="col">updated</th>
-                <th scope="col">description</th>
-              </tr>
-            </thead>
+            <Head cols={['model', 'latest', 'aliases', 'updated', 'description']} />
             <tbody>
               {models.data.models.map((m) => (
                 <tr key={m.name}>
@@ -314,11 +307,7 @@ function ModelActions({
             onChange={(e) => setAliasVersion((e.target as HTMLSelectElement).value)}
           >
             <option value="">— remove —</option>
-            {versions.map((v) => (
-              <option key={v.version} value={v.version}>
-                v{v.version}
-              </option>
-            ))}
+            <VersionOptions versions={versions} />
           </select>
         </label>
         <ConfirmButton
@@ -344,11 +333,7 @@ function ModelActions({
           Of
           <select value={target} onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}>
             <option value="">the model</option>
-            {versions.map((v) => (
-              <option key={v.version} value={v.version}>
-                v{v.version}
-              </option>
-            ))}
+            <VersionOptions versions={versions} />
           </select>
         </label>
         <label>
@@ -381,5 +366,17 @@ function ModelActions({
         </ConfirmButton>
       </fieldset>
     </div>
+  );
+}
+
+function VersionOptions({ versions }: { versions: Version[] }) {
+  return (
+    <>
+      {versions.map((v) => (
+        <option key={v.version} value={v.version}>
+          v{v.version}
+        </option>
+      ))}
+    </>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { type Answer, artifactJson, call, type ModelInfo } from '../api';
 import { BarChart } from '../charts';
-import { ErrorNote, fmt, Loading, Scroll, useAsync } from '../components';
+import { ErrorNote, fmt, Head, Loading, Scroll, useAsync } from '../components';
 import { rowsFromCsv } from '../csv';
 
 interface FeatureBaseline {
@@ -162,13 +162,7 @@ function PredictResult({ result }: { result: PredictOne }) {
         </h2>
         <Scroll label="Predictions">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">row</th>
-                <th scope="col">class</th>
-                <th scope="col">probability</th>
-              </tr>
-            </thead>
+            <Head cols={['row', 'class', 'probability']} />
             <tbody>
               {result.predictions.map((p, i) => (
                 <tr key={i}>

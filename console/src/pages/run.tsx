@@ -4,6 +4,7 @@ import {
   duration,
   ErrorNote,
   fmt,
+  Head,
   KeyValues,
   Loading,
   metricKeys,
@@ -198,15 +199,7 @@ function CardView({ card }: { card: ModelCard }) {
         <Scroll label="Per-class metrics">
           <table>
             <caption>Per class, on the test split</caption>
-            <thead>
-              <tr>
-                <th scope="col">class</th>
-                <th scope="col">precision</th>
-                <th scope="col">recall</th>
-                <th scope="col">F1</th>
-                <th scope="col">support</th>
-              </tr>
-            </thead>
+            <Head cols={['class', 'precision', 'recall', 'F1', 'support']} />
             <tbody>
               {perClass.map((m) => (
                 <tr key={m.class}>
