@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { PredictOneBody } from '../core/api/schemas.js';
 import { validate } from '../core/api/validate.js';
 import { ENV } from '../core/config/env.js';
-import { predictionService, tokenService, trainingDeps } from '../core/services/index.js';
+import { predictionService, tokenIssuer, tokenVerifier, trainingDeps } from '../core/services/index.js';
 import { trainAndRegister } from '../core/training/service.js';
 import type { HttpEvent, HttpResult } from '../lambdas/shared/http.js';
 import { BUNDLED_FILES, copyCommands, esbuildOptions, functionEntry } from '../lib/constructs/bundling.js';
@@ -80,7 +80,7 @@ async function main() {
   const runtime = await startLocalRuntime({ ephemeral: true });
   try {
     await muteStdout(() => trainAndRegister({ dataset: 'builtin:iris', modelName: 'iris' }, trainingDeps()));
-    const { access_token: token } = await tokenService().issue({ username: 'bench', role: 'user' });
+    const { access_token: token } = await tokenIssuer().issue({ username: 'bench', role: 'user' }, 0);
     // Importing the handler runs its warm-up, which logs; the tables below are the output.
     const { handler } = (await muteStdout(() => import('../lambdas/predict/handler.js'))) as {
       handler: (e: HttpEvent) => Promise<HttpResult>;
@@ -104,8 +104,8 @@ async function main() {
     // Where one row's time goes: each step alone, same warm process.
     const body = one.body!;
     const parts = {
-      'token verify (jose HS256; cached after first use)': stats(
-        await time(n1, 500, () => tokenService().verify(token)),
+      'token verify (jose RS256; cached after first use)': stats(
+        await time(n1, 500, () => tokenVerifier().verify(token)),
       ),
       'JSON.parse + zod validate': stats(
         await time(n1, 500, async () => validate(PredictOneBody, JSON.parse(body))),

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,6 +14,7 @@ import {
   type FunctionId as RouteFunctionId,
   routeKey,
 } from '../core/api/routes.js';
+import { TOKEN_STATE_ATTRIBUTES } from '../core/auth/users.js';
 import type { TableDefinition } from '../core/config/tables.js';
 import { ARTIFACT_BUCKET } from '../core/config/tables.js';
 import type { PlatformConfig } from './config.js';
@@ -50,9 +52,21 @@ export const FUNCTION_SIZING = {
   train: { memorySize: 2048, timeout: Duration.minutes(15) },
 } as const satisfies Record<FunctionId, { memorySize: number; timeout: Duration }>;
 
-/** Token claims checked by every function that verifies JWTs. */
-export function jwtClaims(config: PlatformConfig): { issuer: string; audience: string } {
-  return { issuer: `mlops-${config.stage}`, audience: 'mlops-api' };
+/**
+ * Routes with a stage throttle of their own, tighter than the stage default: each `POST /token`
+ * may cost a scrypt hash, and user management should never see bursts. API Gateway answers
+ * throttled requests with 429 before any function runs. Keyed by route key.
+ */
+export function routeThrottles(
+  config: PlatformConfig,
+): Record<string, { rateLimit: number; burstLimit: number }> {
+  const users = { rateLimit: config.usersRouteRateLimit, burstLimit: config.usersRouteBurstLimit };
+  return {
+    'POST /token': { rateLimit: config.tokenRouteRateLimit, burstLimit: config.tokenRouteBurstLimit },
+    'POST /users': users,
+    'POST /users/{username}/password': users,
+    'POST /users/{username}/revoke-tokens': users,
+  };
 }
 
 /**
@@ -74,11 +88,12 @@ export class ApiStack extends Stack {
     const { config, tables, artifactBucket, jwtSecret } = props;
     const policy = stagePolicy(config.stage);
     const retention = config.logRetentionDays as logs.RetentionDays;
-    const claims = jwtClaims(config);
     const corsOrigins = [...config.corsOrigins, ...(props.consoleOrigin ? [props.consoleOrigin] : [])];
-
+    // Functions that check tokens get the audience and lifetime here and the issuer (the API's
+    // URL) once the API exists; only the auth function gets the signing secret. The others read
+    // the public keys it publishes (auth/jwks.json) and, for admin, the users' token versions.
     const verifiesTokens = (fn: ProjectFunction) =>
-      fn.bindJwtSecret(jwtSecret).setEnv('jwtIssuer', claims.issuer).setEnv('jwtAudience', claims.audience);
+      fn.setEnv('jwtAudience', config.jwtAudience).setEnv('tokenTtlSeconds', String(config.tokenTtlSeconds));
 
     // What each function may touch. A Record over every FunctionId: a function added to the route
     // table does not compile until it is wired here.
@@ -87,35 +102,41 @@ export class ApiStack extends Stack {
         description: 'POST /users, POST /token',
         bind: (fn) =>
           verifiesTokens(fn)
+            .bindJwtSecret(jwtSecret)
             .bindTable(tables.users, 'readWrite')
-            .setEnv('allowSelfRegistration', String(config.allowSelfRegistration))
-            .setEnv('tokenTtlSeconds', '3600'),
+            // Writes the public JWKS for the other functions (auth/ holds nothing private).
+            .bindBucket(artifactBucket, {
+              read: [ARTIFACT_BUCKET.authPrefix],
+              write: [ARTIFACT_BUCKET.authPrefix],
+            })
+            .setEnv('allowSelfRegistration', String(config.allowSelfRegistration)),
       },
       predict: {
         description: 'Prediction and model info',
         bind: (fn) =>
           verifiesTokens(fn)
             .bindTable(tables.registry, 'read')
-            .bindBucket(artifactBucket, { read: [ARTIFACT_BUCKET.runPrefix] })
+            .bindBucket(artifactBucket, { read: [ARTIFACT_BUCKET.runPrefix, ARTIFACT_BUCKET.authPrefix] })
             .setEnv('defaultModelName', config.defaultModelName)
             .setEnv('modelRefreshSeconds', '60')
             .setEnv('maxBatchRows', '1000'),
       },
       admin: {
         description: 'Admin routes: runs, registry, start training, artifacts, dataset uploads',
-        // No users table: the admin role comes from the verified token, and user management is the
-        // auth function's (POST /users with an admin token). Add it here when an admin route needs it.
+        // Of the users table, only GetItem of the role and token version (revocation check on every
+        // admin route), never the password hashes; user management is the auth function's.
         bind: (fn) =>
           verifiesTokens(fn)
+            .bindTableAttributes(tables.users, TOKEN_STATE_ATTRIBUTES)
+            // The public keys (auth/); run artifacts to download (runs/); uploaded datasets (datasets/):
+            // presigned PUTs signed with this role, listed, and read to validate before training.
+            .bindBucket(artifactBucket, {
+              read: [ARTIFACT_BUCKET.authPrefix, ARTIFACT_BUCKET.runPrefix, ARTIFACT_BUCKET.datasetPrefix],
+              write: [ARTIFACT_BUCKET.datasetPrefix],
+            })
             .bindTable(tables.registry, 'readWrite')
             // POST /train records the run (RUNNING) before answering 202, so runs is written too.
             .bindTable(tables.runs, 'readWrite')
-            // Run artifacts to download; uploaded datasets: presigned PUTs (signed with this role),
-            // listed, and read to validate before training.
-            .bindBucket(artifactBucket, {
-              read: [ARTIFACT_BUCKET.runPrefix, ARTIFACT_BUCKET.datasetPrefix],
-              write: [ARTIFACT_BUCKET.datasetPrefix],
-            })
             .setEnv('defaultModelName', config.defaultModelName)
             .setEnv('defaultDataset', config.defaultDataset)
             .setEnv('defaultTarget', config.defaultTarget),
@@ -200,6 +221,18 @@ export class ApiStack extends Stack {
       },
     });
 
+    // Tokens are issued for, and checked against, the API's own URL: API Gateway's JWT authorizer
+    // reads <issuer>/.well-known/openid-configuration (served by the auth function) for the JWKS.
+    const issuer = this.httpApi.apiEndpoint;
+    for (const id of ['auth', 'predict', 'admin'] as const) functions[id].setEnv('jwtIssuer', issuer);
+    // Refuses missing and bad tokens on user and admin routes before any function runs (RS256
+    // only: HTTP API JWT authorizers verify RSA signatures only). Roles are checked in the handlers.
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, {
+      authorizerName: 'jwt',
+      jwtAudience: [config.jwtAudience],
+      identitySource: ['$request.header.Authorization'],
+    });
+
     // One integration per function (predict through its alias when provisioned), shared by its routes.
     const integrations = new Map<RouteFunctionId, HttpLambdaIntegration>();
     const integrationFor = (id: RouteFunctionId) => {
@@ -211,21 +244,39 @@ export class ApiStack extends Stack {
       }
       return integration;
     };
+    const routes = new Map<string, apigwv2.HttpRoute>();
     for (const route of deployedRoutes()) {
       const integration = integrationFor(route.function);
       const httpRoute = new apigwv2.HttpRoute(this, `Route ${routeKey(route)}`, {
         httpApi: this.httpApi,
         routeKey: apigwv2.HttpRouteKey.with(route.path, route.method as apigwv2.HttpMethod),
         integration,
+        ...(route.access === 'public' ? {} : { authorizer }),
       });
-      acknowledge(
-        httpRoute,
-        'AwsSolutions-APIG4',
-        route.access === 'public'
-          ? `${routeKey(route)} is public by design (core/api/routes.ts access: public).`
-          : `${routeKey(route)} requires a ${route.access} JWT, verified in the handler with jose against the ` +
-              'Secrets Manager key (AWSCURRENT/AWSPREVIOUS); an API Gateway authorizer would duplicate that check.',
-      );
+      routes.set(routeKey(route), httpRoute);
+      if (route.access === 'public') {
+        acknowledge(
+          httpRoute,
+          'AwsSolutions-APIG4',
+          `${routeKey(route)} is public by design (core/api/routes.ts access: public).`,
+        );
+      }
+    }
+
+    // Per-route stage throttles. The stage must come after the routes it names (CloudFormation
+    // refuses RouteSettings for a route key that does not exist yet). RouteSettings is untyped JSON
+    // in the L1, passed through as is: CloudFormation's own (PascalCase) names.
+    const throttles = routeThrottles(config);
+    (this.apiStage.node.defaultChild as apigwv2.CfnStage).routeSettings = Object.fromEntries(
+      Object.entries(throttles).map(([key, limit]) => [
+        key,
+        { ThrottlingRateLimit: limit.rateLimit, ThrottlingBurstLimit: limit.burstLimit },
+      ]),
+    );
+    for (const key of Object.keys(throttles)) {
+      const route = routes.get(key);
+      if (!route) throw new Error(`route throttle for ${key}, which is not a deployed route`);
+      this.apiStage.node.addDependency(route);
     }
 
     new CfnOutput(this, API_OUTPUTS.apiUrl, {

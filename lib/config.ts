@@ -43,6 +43,16 @@ export interface PlatformConfig {
   readonly noncurrentVersionDays: number;
   readonly apiThrottleRateLimit: number;
   readonly apiThrottleBurstLimit: number;
+  /** Stage throttle of `POST /token` (each request may cost a scrypt hash): requests per second, burst. */
+  readonly tokenRouteRateLimit: number;
+  readonly tokenRouteBurstLimit: number;
+  /** Stage throttle of the user-management routes (`POST /users`, password change, revoke-tokens). */
+  readonly usersRouteRateLimit: number;
+  readonly usersRouteBurstLimit: number;
+  /** `aud` of the tokens, required by the gateway's JWT authorizer. */
+  readonly jwtAudience: string;
+  /** Token lifetime = the maximum token age verifiers accept (60-43200 s). */
+  readonly tokenTtlSeconds: number;
   readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
   /** Reported by the functions as MLOPS_CODE_VERSION; CI passes the commit (`-c codeVersion=$GITHUB_SHA`). */
   readonly codeVersion: string;
@@ -191,6 +201,15 @@ const schema = z
     noncurrentVersionDays: integer(1),
     apiThrottleRateLimit: integer(1),
     apiThrottleBurstLimit: integer(1),
+    tokenRouteRateLimit: integer(1),
+    tokenRouteBurstLimit: integer(1),
+    usersRouteRateLimit: integer(1),
+    usersRouteBurstLimit: integer(1),
+    jwtAudience: z
+      .string({ error: 'must be an audience name' })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, 'must be 1-128 letters, digits or ._:/-'),
+    // core/auth/tokens.ts MAX_TOKEN_TTL_SECONDS
+    tokenTtlSeconds: integer(60).refine((ttl) => ttl <= 43_200, 'must be at most 43200 (12 hours)'),
     logRetentionDays: integer(1).refine(
       (days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days),
       `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
@@ -217,6 +236,15 @@ const schema = z
     // A wildcard origin lets any web page call the API with a user's token: dev only.
     if (config.stage !== 'dev' && config.corsOrigins.includes('*')) {
       ctx.addIssue({ code: 'custom', path: ['corsOrigins'], message: '"*" is only allowed for stage dev' });
+    }
+    for (const route of ['tokenRoute', 'usersRoute'] as const) {
+      if (config[`${route}BurstLimit`] < config[`${route}RateLimit`]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [`${route}BurstLimit`],
+          message: `must be at least ${route}RateLimit`,
+        });
+      }
     }
     if (config.apiThrottleBurstLimit < config.apiThrottleRateLimit) {
       ctx.addIssue({

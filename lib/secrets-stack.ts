@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from './config.js';
@@ -10,10 +10,18 @@ export interface SecretsStackProps extends StackProps {
 }
 
 /**
- * The JWT signing key. Secrets Manager generates it at deploy time, so the key never appears in
- * code, in the template or in `cdk.out`; the auth code reads `{ kid, key }` from AWSCURRENT and
- * keeps accepting tokens signed with AWSPREVIOUS after a rotation. Its own stack because its
- * lifecycle differs from both data (replacing it logs everybody out) and code.
+ * The JWT signing keys (RS256 private keys). CloudFormation creates the secret holding an empty key
+ * set, `{"keys":[]}`: no key is generated at deploy, so none appears in the template, in
+ * `cdk.out` or in a deploy-time Lambda. The auth function generates the first key pair on first
+ * use and writes it with a conditional PutSecretValue (core/auth/key-store.ts), and is the only
+ * function that can read the secret; the others verify with the public keys it publishes.
+ *
+ * Why not a custom resource generating the pair at deploy: a second function would then hold
+ * the private key (and its logs and role could leak it), for the one-off saving of a first-use
+ * write that the same code path already does locally (the 0600 key file).
+ *
+ * Its own stack because its lifecycle differs from both data (replacing it logs everybody out)
+ * and code.
  */
 export class SecretsStack extends Stack {
   readonly jwtSecret: secretsmanager.Secret;
@@ -21,13 +29,9 @@ export class SecretsStack extends Stack {
   constructor(scope: Construct, id: string, props: SecretsStackProps) {
     super(scope, id, props);
     this.jwtSecret = new secretsmanager.Secret(this, 'JwtSigningKey', {
-      description: `HS256 signing key for MLOps API tokens (${props.config.stage}); JSON {"kid","key"}`,
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ kid: 'k1' }),
-        generateStringKey: 'key',
-        passwordLength: 64,
-        excludePunctuation: true,
-      },
+      description: `RS256 signing keys for MLOps API tokens (${props.config.stage}); JSON {"keys":[...]}, written by the auth function`,
+      // Not a secret: the empty key set the auth function fills on first use.
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify({ keys: [] })),
       removalPolicy: stagePolicy(props.config.stage).removalPolicy,
     });
     // The ARN only (not the value): for the rotation procedure in docs/deploy.md.
@@ -38,9 +42,9 @@ export class SecretsStack extends Stack {
     acknowledge(
       this.jwtSecret,
       'AwsSolutions-SMG4',
-      'Rotation is a manual, documented procedure (docs/deploy.md "Rotate the JWT key"): a new {kid,key} is put as ' +
-        'AWSCURRENT and verifiers accept AWSPREVIOUS until old tokens expire; a rotation Lambda would add code ' +
-        'and permissions for a yearly operation.',
+      'Rotation is `mlops rotate-keys --stage <stage>` (docs/deploy.md "Rotate the signing key"): it adds a key ' +
+        'that is published 10 minutes before it signs, and keeps retired keys published for the maximum token age; ' +
+        'a Secrets Manager rotation Lambda would add code and permissions for the same operation.',
     );
   }
 }

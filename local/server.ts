@@ -5,6 +5,7 @@ import { matchRoute, pathExists, routeKey } from '../core/api/routes.js';
 import { AppError } from '../core/errors.js';
 import { errorResponse, type HttpEvent, type HttpResult, MAX_BODY_BYTES } from '../lambdas/shared/http.js';
 import { FUNCTIONS, type HttpFunction } from './functions.js';
+import { type GatewayAuthorizer, localGatewayAuthorizer, withAuthorizer } from './gateway-authorizer.js';
 
 /** Extra local-only routes (e.g. GET /metrics) answered outside the Lambda handlers. */
 export type LocalRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -37,6 +38,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     }
     return f;
   };
+  // API Gateway's JWT authorizer in front of the user and admin routes (local/gateway-authorizer.ts).
+  let authorizer: GatewayAuthorizer | undefined;
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
@@ -65,8 +68,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         write(res, errorResponse(error, requestId), requestId);
         return;
       }
+      authorizer ??= localGatewayAuthorizer(() => fn('auth'));
+      const authorization = await authorizer.authorize(match.route, req.headers);
+      if (!authorization.allowed) {
+        req.resume();
+        write(res, authorization.result, requestId);
+        return;
+      }
       const body = await readBody(req);
-      const event = toEvent(req, url, body, routeKey(match.route), match.pathParameters, requestId);
+      const event = withAuthorizer(
+        toEvent(req, url, body, routeKey(match.route), match.pathParameters, requestId),
+        authorization,
+      );
       const handler = await fn(match.route.function);
       write(res, await handler(event), requestId);
     } catch (error) {

@@ -62,8 +62,8 @@ async function main() {
   Try it (copy-paste):
 
     curl -s -X POST ${url}/users -H 'content-type: application/json' \\
-      -d '{"username": "alice", "password": "wonderland"}'
-    TOKEN=$(curl -s -X POST ${url}/token -d 'username=alice&password=wonderland' \\
+      -d '{"username": "alice", "password": "through-the-looking-glass"}'
+    TOKEN=$(curl -s -X POST ${url}/token -d 'username=alice&password=through-the-looking-glass' \\
       | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')
     curl -s -X POST ${url}/predict -H "Authorization: Bearer $TOKEN" \\
       -H 'content-type: application/json' -d '{"features": [5.1, 3.5, 1.4, 0.2]}'

@@ -7,7 +7,7 @@ async function main() {
     options: {
       url: { type: 'string', default: process.env['MLOPS_API_URL'] ?? 'http://127.0.0.1:8000' },
       username: { type: 'string', default: process.env['MLOPS_SMOKE_USER'] ?? 'smoke-test' },
-      password: { type: 'string', default: process.env['MLOPS_SMOKE_PASSWORD'] ?? 'smoke-test-password' },
+      password: { type: 'string', default: process.env['MLOPS_SMOKE_PASSWORD'] ?? 'ready-to-serve-42' },
       features: { type: 'string', default: '5.1,3.5,1.4,0.2' },
     },
   });

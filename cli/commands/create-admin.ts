@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Password, Username } from '../../core/api/schemas.js';
 import { validate } from '../../core/api/validate.js';
+import { OPERATOR } from '../../core/auth/service.js';
 import { authService } from '../../core/services/index.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
@@ -46,10 +47,7 @@ export const createAdmin: Command = {
     validate(Username, username, 'username');
     validate(Password, password, 'password');
     // The CLI holds the stage's credentials, so it acts as an admin would through POST /users.
-    const user = await authService().register(
-      { username, password, role: 'admin' },
-      { username: 'mlops-cli', role: 'admin' },
-    );
+    const user = await authService().register({ username, password, role: 'admin' }, OPERATOR);
     if (json) process.stdout.write(`${JSON.stringify(user)}\n`);
     else process.stdout.write(`created admin user "${user.username}"\n`);
   },

@@ -5,6 +5,7 @@ import { alias, models, promote, rollback, tag, versions } from './models.js';
 import { predict } from './predict.js';
 import { experiments, runs } from './runs.js';
 import { status } from './status.js';
+import { revokeTokens, rotateKeys } from './tokens.js';
 import { train } from './train.js';
 
 /** Every `mlops` subcommand, in the order `mlops --help` lists them. */
@@ -22,5 +23,7 @@ export const COMMANDS: Command[] = [
   datasets,
   artifacts,
   createAdmin,
+  revokeTokens,
+  rotateKeys,
   status,
 ];

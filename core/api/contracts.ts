@@ -2,16 +2,21 @@ import { ADMIN_ROUTE_SCHEMAS } from './admin-schemas.js';
 import type { RouteContract, RouteContractMap } from './contract.js';
 import { DATA_ROUTE_SCHEMAS } from './data-schemas.js';
 import {
+  ChangePasswordBody,
   CreateUserBody,
   Health,
+  Jwks,
   ModelInfo,
   ModelInfoQuery,
+  OpenIdConfiguration,
   PredictResponse,
   predictBody,
   ServiceIndex,
   TokenBody,
   TokenResponse,
+  TokensRevoked,
   UserCreated,
+  UserPath,
 } from './schemas.js';
 import * as z from './zod.js';
 
@@ -34,21 +39,51 @@ export function servingContracts(maxBatchRows: number): RouteContractMap {
     },
     'POST /users': {
       body: CreateUserBody,
-      example: { username: 'alice', password: 'wonderland' },
+      example: { username: 'alice', password: 'through-the-looking-glass' },
       responses: {
         201: { description: 'User created', schema: UserCreated },
         403: 'Self-registration is disabled, or a role other than `user` without an admin token',
         409: 'The username is taken',
+        422: 'The body does not match the schema, or `WEAK_PASSWORD`: the password breaks a rule of the policy (`min_length` 12, `contains_username`, `common_password`), named in the message',
       },
+    },
+    'POST /users/{username}/password': {
+      path: UserPath,
+      body: ChangePasswordBody,
+      example: { current_password: 'through-the-looking-glass', new_password: 'down-the-rabbit-hole' },
+      responses: {
+        200: { description: 'Password changed; tokens issued before it are revoked', schema: TokensRevoked },
+        401: 'Invalid token, or a wrong `current_password`',
+        403: "Another user's password without the admin role",
+        404: 'No such user (admin only)',
+        422: '`WEAK_PASSWORD` (rule named in the message), or `current_password` missing',
+        429: 'Too many wrong current passwords (counted as sign-in attempts); retry after `Retry-After` seconds',
+      },
+    },
+    'POST /users/{username}/revoke-tokens': {
+      path: UserPath,
+      responses: {
+        200: { description: 'Tokens issued so far are revoked for the admin routes', schema: TokensRevoked },
+        403: "Another user's tokens without the admin role",
+        404: 'No such user (admin only)',
+      },
+    },
+    'GET /.well-known/jwks.json': {
+      responses: {
+        200: { description: 'The RS256 public keys (current, next and recently retired)', schema: Jwks },
+      },
+    },
+    'GET /.well-known/openid-configuration': {
+      responses: { 200: { description: 'OpenID Connect discovery document', schema: OpenIdConfiguration } },
     },
     'POST /token': {
       body: TokenBody,
       bodyType: 'application/x-www-form-urlencoded',
-      example: { username: 'alice', password: 'wonderland' },
+      example: { username: 'alice', password: 'through-the-looking-glass' },
       responses: {
         200: { description: 'A bearer token', schema: TokenResponse },
         401: 'Incorrect username or password (the same answer for an unknown user)',
-        429: 'Too many failed attempts for this user; retry after `Retry-After` seconds',
+        429: 'Too many failed attempts for this user from this address (or from this address, or for this user from new addresses); retry after `Retry-After` seconds',
       },
     },
     'POST /predict': {

@@ -12,7 +12,11 @@ export interface RouteDefinition {
   /** API Gateway route syntax: `{name}` path parameters. */
   readonly path: string;
   readonly function: FunctionId;
-  /** Checked by the handler (JWT verified with jose), not by an API Gateway authorizer. */
+  /**
+   * `user` and `admin` routes sit behind the JWT authorizer (API Gateway's when deployed, local/
+   * gateway-authorizer.ts locally), which refuses missing and invalid tokens before any function
+   * runs; the handler verifies the token again and checks the role (and, for admin, revocation).
+   */
   readonly access: Access;
   readonly summary: string;
 }
@@ -39,6 +43,34 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'auth',
     access: 'public',
     summary: 'OAuth2 password grant: get an access token',
+  },
+  {
+    method: 'POST',
+    path: '/users/{username}/password',
+    function: 'auth',
+    access: 'user',
+    summary: "Change a password (yours, or anyone's as admin); earlier tokens are revoked",
+  },
+  {
+    method: 'POST',
+    path: '/users/{username}/revoke-tokens',
+    function: 'auth',
+    access: 'user',
+    summary: "Revoke every token issued so far (yours, or anyone's as admin)",
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/jwks.json',
+    function: 'auth',
+    access: 'public',
+    summary: 'Public keys that verify access tokens (JWKS)',
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    function: 'auth',
+    access: 'public',
+    summary: 'OpenID Connect discovery: issuer, JWKS and token endpoint',
   },
   { method: 'POST', path: '/predict', function: 'predict', access: 'user', summary: 'Score one row or many' },
   {

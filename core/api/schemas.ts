@@ -12,9 +12,10 @@ export const Username = z
       'must be 3–64 characters: letters, digits, "_", ".", "@" or "-"',
     ),
   );
+/** Type and size only: the password policy (core/auth/password-policy.ts) answers 422 WEAK_PASSWORD naming its rule. */
 export const Password = z
   .string()
-  .check(z.minLength(8, 'must be at least 8 characters'), z.maxLength(256, 'must be at most 256 characters'));
+  .check(z.minLength(1, 'is required'), z.maxLength(256, 'must be at most 256 characters'));
 export const Role = z.enum(['user', 'admin']);
 
 export const CreateUserBody = z.strictObject({
@@ -23,6 +24,47 @@ export const CreateUserBody = z.strictObject({
   role: z.optional(Role),
 });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
+
+/** `POST /users/{username}/password`: your own needs `current_password`; an admin resets anyone's without it. */
+export const ChangePasswordBody = z.strictObject({
+  current_password: z.optional(z.string().check(z.maxLength(1024, 'must be at most 1024 characters'))),
+  new_password: Password,
+});
+
+export const UserPath = z.strictObject({ username: Username });
+
+export const TokensRevoked = z.object({
+  username: z.string(),
+  token_version: z
+    .int()
+    .check(z.meta({ description: 'tokens issued before this version are refused by the admin routes' })),
+  request_id: z.string(),
+});
+
+export const Jwks = z.object({
+  keys: z.array(
+    z.object({
+      kty: z.literal('RSA'),
+      kid: z.string(),
+      alg: z.literal('RS256'),
+      use: z.literal('sig'),
+      n: z.string(),
+      e: z.string(),
+    }),
+  ),
+});
+
+export const OpenIdConfiguration = z.object({
+  issuer: z.string(),
+  jwks_uri: z.string(),
+  token_endpoint: z.string(),
+  grant_types_supported: z.array(z.string()),
+  response_types_supported: z.array(z.string()),
+  subject_types_supported: z.array(z.string()),
+  id_token_signing_alg_values_supported: z.array(z.string()),
+  token_endpoint_auth_methods_supported: z.array(z.string()),
+  claims_supported: z.array(z.string()),
+});
 
 export const TokenBody = z.object({
   grant_type: z.optional(z.literal('password')),

@@ -1,108 +1,119 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { optionalEnv } from '../config/env.js';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
 
 /**
- * JWT signing keys. The first key signs; every key verifies, so tokens signed before a
- * rotation stay valid until they expire. In AWS the keys live in Secrets Manager
- * (AWSCURRENT signs, AWSPREVIOUS still verifies); locally in a file under MLOPS_HOME.
+ * RS256 signing keys. RSA because API Gateway's HTTP API JWT authorizer verifies only RSA
+ * signatures ("Currently, only RSA-based algorithms are supported", API Gateway developer guide,
+ * HTTP API JWT authorizers), and the gateway is where tokens are first checked.
+ *
+ * A key set is a list of keys, newest first. Each key signs from `activatesAt` until the next
+ * newer key activates, and stays in the published JWKS for one maximum token age after that, so
+ * every token it signed verifies until it expires. A rotated-in key is published before it
+ * signs (`ACTIVATION_DELAY_MS`), so verifiers that cache the JWKS (API Gateway, the functions)
+ * have normally fetched it before the first token signed with it arrives.
  */
-export interface SigningKey {
+export const ALGORITHM = 'RS256';
+const MODULUS_BITS = 2048;
+/**
+ * Longer than every cache of the key set (the auth function's 60 s, the verifiers' 5 min JWKS
+ * cache, JWKS responses' max-age of 5 min), so a key is everywhere before it signs.
+ */
+export const ACTIVATION_DELAY_MS = 10 * 60_000;
+
+export interface StoredKey {
   readonly kid: string;
-  readonly secret: Uint8Array;
+  /** The private key as a JWK (RSA `d`, `p`, `q`, ...): only in the key store, never published. */
+  readonly privateJwk: JWK;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms from which this key signs (until a newer key activates). */
+  readonly activatesAt: number;
 }
 
-export interface KeySet {
-  readonly current: SigningKey;
-  readonly all: ReadonlyMap<string, SigningKey>;
+/** What a key store holds: `{ "keys": [...] }`, newest first. */
+export interface KeySetDocument {
+  readonly keys: readonly StoredKey[];
 }
 
-export interface KeyProvider {
-  getKeys(): Promise<KeySet>;
+export async function generateKey(now: number, activatesAt = now): Promise<StoredKey> {
+  const { privateKey } = await generateKeyPair(ALGORITHM, { modulusLength: MODULUS_BITS, extractable: true });
+  const privateJwk = await exportJWK(privateKey);
+  // RFC 7638 thumbprint of the public part: stable, unique, and says nothing else about the key.
+  const kid = await calculateJwkThumbprint({ kty: 'RSA', n: privateJwk.n!, e: privateJwk.e! });
+  return { kid, privateJwk: { ...privateJwk, kid, alg: ALGORITHM }, createdAt: now, activatesAt };
 }
 
-interface StoredKey {
-  kid: string;
-  key: string;
+/** The key that signs at `now`: the newest one already active. */
+export function signingKey(doc: KeySetDocument, now: number): StoredKey {
+  const active = doc.keys.find((key) => key.activatesAt <= now);
+  if (!active) throw new Error('the key set has no active signing key');
+  return active;
 }
 
-function toKeySet(stored: StoredKey[]): KeySet {
-  if (stored.length === 0) throw new Error('no JWT signing key configured');
-  const keys = stored.map((k) => ({ kid: k.kid, secret: new TextEncoder().encode(k.key) }));
-  return { current: keys[0]!, all: new Map(keys.map((k) => [k.kid, k])) };
+/**
+ * Keys still needed at `now`: every key not yet active, the signing key, and each older key
+ * until one maximum token age after it stopped signing (when the next newer key activated).
+ */
+export function liveKeys(doc: KeySetDocument, now: number, maxTokenAgeMs: number): StoredKey[] {
+  const keys = [...doc.keys].sort((a, b) => b.activatesAt - a.activatesAt);
+  return keys.filter((_key, i) => {
+    const newer = keys[i - 1];
+    // A key's tokens live until `maxTokenAge` after its successor took over (plus clock slack).
+    return !newer || newer.activatesAt > now || newer.activatesAt + maxTokenAgeMs + 60_000 > now;
+  });
 }
 
-/** Local key file: `{ "keys": [{ "kid", "key" }] }`, created with one random key on first use. */
-export class FileKeyProvider implements KeyProvider {
-  private cached?: KeySet;
-  constructor(private readonly path: string) {}
-
-  async getKeys(): Promise<KeySet> {
-    if (this.cached) return this.cached;
-    if (!existsSync(this.path)) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      const initial = { keys: [newStoredKey()] };
-      writeFileSync(this.path, `${JSON.stringify(initial, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    }
-    const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as { keys: StoredKey[] };
-    this.cached = toKeySet(parsed.keys);
-    return this.cached;
-  }
-
-  /** Puts a new signing key in front; older keys keep verifying. */
-  rotate(): SigningKey {
-    const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as { keys: StoredKey[] };
-    const fresh = newStoredKey();
-    writeFileSync(this.path, `${JSON.stringify({ keys: [fresh, ...parsed.keys] }, null, 2)}\n`, {
-      mode: 0o600,
-    });
-    this.cached = undefined;
-    return { kid: fresh.kid, secret: new TextEncoder().encode(fresh.key) };
-  }
+/** The public JWKS: `kty`, `n`, `e`, `kid`, `alg`, `use` of every live key, nothing private. */
+export function publicJwks(doc: KeySetDocument, now: number, maxTokenAgeMs: number): JSONWebKeySet {
+  return {
+    keys: liveKeys(doc, now, maxTokenAgeMs).map((key) => ({
+      kty: 'RSA',
+      n: key.privateJwk.n!,
+      e: key.privateJwk.e!,
+      kid: key.kid,
+      alg: ALGORITHM,
+      use: 'sig',
+    })),
+  };
 }
 
-function newStoredKey(): StoredKey {
-  return { kid: `k-${randomBytes(4).toString('hex')}`, key: randomBytes(48).toString('base64url') };
+export interface RotateOptions {
+  /** Sign with the new key at once instead of after ACTIVATION_DELAY_MS (verifiers refresh on the unknown kid). */
+  readonly immediate?: boolean;
+  /** Drop every older key: all tokens they signed stop verifying (a leaked key). */
+  readonly dropPrevious?: boolean;
 }
 
-/** Secrets Manager: the secret string is `{ "kid", "key" }` (generated by CDK at deploy). */
-export class SecretsManagerKeyProvider implements KeyProvider {
-  private cached?: { at: number; keys: KeySet };
-  constructor(
-    private readonly secretArn: string,
-    private readonly client = new SecretsManagerClient({}),
-    private readonly ttlMs = 5 * 60_000,
-  ) {}
-
-  async getKeys(): Promise<KeySet> {
-    if (this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.keys;
-    const current = await this.read('AWSCURRENT');
-    if (!current) throw new Error(`secret ${this.secretArn} has no AWSCURRENT value`);
-    const previous = await this.read('AWSPREVIOUS').catch(() => undefined);
-    const stored = previous && previous.kid !== current.kid ? [current, previous] : [current];
-    const keys = toKeySet(stored);
-    this.cached = { at: Date.now(), keys };
-    return keys;
-  }
-
-  private async read(stage: string): Promise<StoredKey | undefined> {
-    const out = await this.client.send(
-      new GetSecretValueCommand({ SecretId: this.secretArn, VersionStage: stage }),
-    );
-    if (!out.SecretString) return undefined;
-    const parsed = JSON.parse(out.SecretString) as Partial<StoredKey>;
-    if (!parsed.kid || !parsed.key) throw new Error(`secret ${this.secretArn} (${stage}) lacks kid/key`);
-    return { kid: parsed.kid, key: parsed.key };
-  }
+/** A new key set with a fresh key in front; keys past their retention are pruned. */
+export async function rotated(
+  doc: KeySetDocument,
+  now: number,
+  maxTokenAgeMs: number,
+  options: RotateOptions = {},
+): Promise<KeySetDocument> {
+  const kept = options.dropPrevious ? [] : liveKeys(doc, now, maxTokenAgeMs);
+  // With nothing left to sign meanwhile, the new key must sign at once.
+  const immediate = options.immediate || kept.length === 0;
+  const fresh = await generateKey(now, immediate ? now : now + ACTIVATION_DELAY_MS);
+  return { keys: [fresh, ...kept] };
 }
 
-/** Picks the provider from the environment: JWT_SECRET_ARN in AWS, JWT_KEY_FILE locally. */
-export function keyProviderFromEnv(): KeyProvider {
-  const arn = optionalEnv('jwtSecretArn');
-  if (arn) return new SecretsManagerKeyProvider(arn);
-  const file = optionalEnv('jwtKeyFile');
-  if (file) return new FileKeyProvider(file);
-  throw new Error('set JWT_SECRET_ARN (AWS) or JWT_KEY_FILE (local) to configure token signing');
+/** Parses a stored key set; anything else (an old HS256 file, a placeholder) reads as no keys. */
+export function parseKeySet(text: string | undefined): KeySetDocument {
+  if (!text) return { keys: [] };
+  const parsed = JSON.parse(text) as { keys?: unknown };
+  const keys = Array.isArray(parsed.keys) ? parsed.keys : [];
+  return {
+    keys: keys.filter(
+      (key): key is StoredKey =>
+        typeof key === 'object' &&
+        key !== null &&
+        typeof (key as StoredKey).kid === 'string' &&
+        typeof (key as StoredKey).privateJwk?.d === 'string' &&
+        typeof (key as StoredKey).activatesAt === 'number',
+    ),
+  };
+}
+
+export function serializeKeySet(doc: KeySetDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }

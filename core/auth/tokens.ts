@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { type JWTHeaderParameters, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../errors.js';
-import type { KeyProvider } from './keys.js';
+import type { JwksCache } from './jwks.js';
+import type { KeyRing } from './key-ring.js';
+import { ALGORITHM } from './keys.js';
 
 export type Role = 'admin' | 'user';
 
@@ -9,11 +12,25 @@ export interface Principal {
   readonly role: Role;
 }
 
+/** A verified caller: the principal and the user's token version the token was issued at. */
+export interface VerifiedPrincipal extends Principal {
+  readonly tokenVersion: number;
+}
+
 export interface TokenSettings {
+  /** `iss`: the API's own URL when deployed (the gateway authorizer fetches `<iss>/.well-known/openid-configuration`). */
   readonly issuer: string;
   readonly audience: string;
+  /** Token lifetime, which is also the maximum token age verifiers accept. */
   readonly ttlSeconds: number;
 }
+
+/** Default lifetime, and the ceiling configuration may raise it to. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+export const MAX_TOKEN_TTL_SECONDS = 12 * 3600;
+
+/** Clock skew allowed between the signer and a verifier. */
+const CLOCK_TOLERANCE_SECONDS = 5;
 
 export interface IssuedToken {
   readonly access_token: string;
@@ -21,46 +38,65 @@ export interface IssuedToken {
   readonly expires_in: number;
 }
 
-/** Only HS256 is ever accepted: `alg: none` and algorithm-confusion tokens fail verification. */
-const ALGORITHM = 'HS256';
-const CLOCK_TOLERANCE_SECONDS = 5;
+/** Checks a configured token lifetime against the documented ceiling. */
+export function tokenTtl(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds > MAX_TOKEN_TTL_SECONDS) {
+    throw new Error(`token lifetime must be 60-${MAX_TOKEN_TTL_SECONDS} seconds, got ${seconds}`);
+  }
+  return seconds;
+}
+
+/** Signs tokens with the current private key: the auth function only. */
+export class TokenIssuer {
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly settings: TokenSettings,
+  ) {}
+
+  async issue(principal: Principal, tokenVersion: number): Promise<IssuedToken> {
+    const { kid, key } = await this.keys.signingKey();
+    const token = await new SignJWT({ role: principal.role, ver: tokenVersion })
+      .setProtectedHeader({ alg: ALGORITHM, kid, typ: 'JWT' })
+      .setSubject(principal.username)
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setNotBefore('0s')
+      .setExpirationTime(`${this.settings.ttlSeconds}s`)
+      .sign(key);
+    return { access_token: token, token_type: 'bearer', expires_in: this.settings.ttlSeconds };
+  }
+}
+
 /**
  * Verified tokens are remembered (by their exact text) so a client reusing its token skips the
- * HMAC, which goes through WebCrypto's thread pool and dominated a warm /predict. Bounded in size,
- * and in age so that a key removed from the key set stops verifying within a minute.
+ * signature check on a warm /predict. Bounded in size, and in age so that a key dropped from the
+ * JWKS stops verifying within a minute.
  */
 const VERIFIED_CACHE_SIZE = 1024;
 const VERIFIED_CACHE_MS = 60_000;
 
-export class TokenService {
-  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+/**
+ * Verifies tokens with public keys only (a JwksCache over the published JWKS, or the auth
+ * function's own). Only RS256 is accepted, so `alg: none`, HS256 with the public key as secret
+ * and other algorithm-confusion tokens fail.
+ */
+export class TokenVerifier {
+  private readonly verified = new Map<string, { principal: VerifiedPrincipal; until: number }>();
 
   constructor(
-    private readonly keys: KeyProvider,
+    private readonly keys: JwksCache,
     private readonly settings: TokenSettings,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Fetches the key set ahead of the first request (Secrets Manager in AWS). */
-  async warm(): Promise<void> {
-    await this.keys.getKeys();
+  /** Loads the keys ahead of the first request (cold start). */
+  warm(): Promise<void> {
+    return this.keys.reload();
   }
 
-  async issue(principal: Principal): Promise<IssuedToken> {
-    const { current } = await this.keys.getKeys();
-    const token = await new SignJWT({ role: principal.role })
-      .setProtectedHeader({ alg: ALGORITHM, kid: current.kid, typ: 'JWT' })
-      .setSubject(principal.username)
-      .setIssuer(this.settings.issuer)
-      .setAudience(this.settings.audience)
-      .setIssuedAt()
-      .setNotBefore('0s')
-      .setExpirationTime(`${this.settings.ttlSeconds}s`)
-      .sign(current.secret);
-    return { access_token: token, token_type: 'bearer', expires_in: this.settings.ttlSeconds };
-  }
-
-  async verify(token: string): Promise<Principal> {
+  async verify(token: string): Promise<VerifiedPrincipal> {
     const hit = this.verified.get(token);
     if (hit) {
       if (hit.until > this.now()) return hit.principal;
@@ -74,28 +110,32 @@ export class TokenService {
     return principal;
   }
 
-  private async verifySignature(token: string): Promise<{ principal: Principal; exp: number }> {
-    const { all } = await this.keys.getKeys();
+  private async verifySignature(token: string): Promise<{ principal: VerifiedPrincipal; exp: number }> {
     try {
       const { payload } = await jwtVerify(
         token,
-        (header: JWTHeaderParameters) => {
-          const key = header.kid ? all.get(header.kid) : undefined;
+        async (header: JWTHeaderParameters) => {
+          const key = await this.keys.key(header.kid);
           if (!key) throw new AppError('INVALID_TOKEN', 'token was signed with an unknown key');
-          return key.secret;
+          return key;
         },
         {
           algorithms: [ALGORITHM],
           issuer: this.settings.issuer,
           audience: this.settings.audience,
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          requiredClaims: ['sub', 'iat', 'exp'],
+          maxTokenAge: this.settings.ttlSeconds, // jose allows clockTolerance on top
+          requiredClaims: ['sub', 'iat', 'exp', 'ver'],
+          currentDate: new Date(this.now()),
         },
       );
       const role = payload['role'];
       if (role !== 'admin' && role !== 'user')
         throw new AppError('INVALID_TOKEN', 'token has no valid role claim');
-      return { principal: { username: payload.sub!, role }, exp: payload.exp! };
+      const ver = payload['ver'];
+      if (typeof ver !== 'number' || !Number.isInteger(ver) || ver < 0)
+        throw new AppError('INVALID_TOKEN', 'token has no valid version claim');
+      return { principal: { username: payload.sub!, role, tokenVersion: ver }, exp: payload.exp! };
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError('INVALID_TOKEN', describeJoseError(error));
@@ -104,7 +144,9 @@ export class TokenService {
 }
 
 function describeJoseError(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'token has expired';
+  if (error instanceof joseErrors.JWTExpired) {
+    return error.claim === 'iat' ? 'token is older than the maximum token age' : 'token has expired';
+  }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return 'token is not valid yet';
     if (error.claim === 'iss') return 'token has the wrong issuer';

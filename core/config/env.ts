@@ -20,9 +20,12 @@ export const ENV = {
   jwtAudience: 'JWT_AUDIENCE',
   tokenTtlSeconds: 'TOKEN_TTL_SECONDS',
   allowSelfRegistration: 'ALLOW_SELF_REGISTRATION',
-  /** Login throttling: failed attempts per username within the window that lock it for a window. */
+  /** Login throttling (core/auth/throttle.ts): failed attempts per (username, address) per window, the first window's length. */
   loginMaxFailures: 'LOGIN_MAX_FAILURES',
   loginWindowSeconds: 'LOGIN_WINDOW_SECONDS',
+  /** Failed attempts per username from addresses it never signed in from, and per address across usernames. */
+  loginUserMaxFailures: 'LOGIN_USER_MAX_FAILURES',
+  loginAddressMaxFailures: 'LOGIN_ADDRESS_MAX_FAILURES',
   defaultModelName: 'DEFAULT_MODEL_NAME',
   defaultDataset: 'DEFAULT_DATASET',
   defaultTarget: 'DEFAULT_TARGET',

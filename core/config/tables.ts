@@ -85,4 +85,7 @@ export const ARTIFACT_BUCKET = {
   /** Key layout: runs/<runId>/model.onnx, runs/<runId>/model-card.json, ... */
   runPrefix: 'runs/',
   datasetPrefix: 'datasets/',
+  /** Public data of the auth function: auth/jwks.json, the token verification keys (no secrets). */
+  authPrefix: 'auth/',
+  jwksKey: 'auth/jwks.json',
 } as const;

@@ -5,7 +5,7 @@
  * model cache and no ONNX runtime); this index gathers them for the local runtime, the CLI and
  * tests.
  */
-export { authService, tokenService } from './auth.js';
+export { authService, keyRing, tokenIssuer, tokenRegistry, tokenVerifier } from './auth.js';
 export { datasetUploads } from './datasets.js';
 export { lazy, resetServices, settings } from './lazy.js';
 export { predictionService } from './prediction.js';

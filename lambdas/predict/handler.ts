@@ -6,9 +6,9 @@ import { ModelInfoQuery, PredictOneBody, predictManyBody } from '../../core/api/
 import { SERVICE } from '../../core/api/service-info.js';
 import { isAppError } from '../../core/errors.js';
 import type { VersionSelector } from '../../core/registry/service.js';
-import { tokenService } from '../../core/services/auth.js';
 import { settings } from '../../core/services/lazy.js';
 import { predictionService } from '../../core/services/prediction.js';
+import { tokenVerifier } from '../../core/services/token-verifier.js';
 import { requirePrincipal } from '../shared/auth.js';
 import { httpHandler, json, parseJson, type ResponseBody, validate } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
@@ -32,7 +32,7 @@ async function warmUp(): Promise<void> {
   try {
     tasks = Promise.all([
       predictionService().warm((message, fields) => logger.warn(message, fields)),
-      tokenService()
+      tokenVerifier()
         .warm()
         .catch((error: unknown) => warn('key warm-up failed', error)),
     ]);

@@ -204,14 +204,41 @@ export class ProjectFunction extends nodejs.NodejsFunction {
   }
 
   /**
-   * Passes the JWT signing secret's ARN (JWT_SECRET_ARN) and grants GetSecretValue on it.
+   * Passes the signing-key secret's ARN (JWT_SECRET_ARN) and grants reading it and writing new
+   * versions (the first key pair on first use, conditionally): the auth function only.
    *
    * @example
-   * fn.bindJwtSecret(secrets.jwtSecret);
+   * auth.bindJwtSecret(secrets.jwtSecret);
    */
   bindJwtSecret(secret: secretsmanager.ISecret): this {
     this.setEnv('jwtSecretArn', secret.secretArn);
     secret.grantRead(this);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }),
+    );
+    return this;
+  }
+
+  /**
+   * Passes the table name and grants GetItem on it restricted to the named attributes (IAM
+   * fine-grained access: `dynamodb:Attributes` and `dynamodb:Select`), so the function can read
+   * e.g. a user's role and token version but never the password hash beside them.
+   *
+   * @example
+   * admin.bindTableAttributes(storage.tables.users, ['pk', 'sk', 'role', 'tokenVersion']);
+   */
+  bindTableAttributes(bound: BoundTable, attributes: readonly string[]): this {
+    this.setEnv(bound.definition.envKey, bound.table.tableName);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [bound.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
     return this;
   }
 

@@ -2,10 +2,15 @@ import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ExperimentList, ModelList, RunDetail, RunList, VersionList } from '../../core/api/admin-schemas.js';
 import type * as z from '../../core/api/zod.js';
 import { ENV } from '../../core/config/env.js';
-import { tokenService } from '../../core/services/index.js';
 import { LambdaTrainingLauncher } from '../../core/training/launcher.js';
 import { handler as trainHandler } from '../../lambdas/train/handler.js';
-import { type ApiResponse, type LocalApi, startLocalApi } from '../helpers/local-api.js';
+import {
+  type ApiResponse,
+  adminToken,
+  type LocalApi,
+  startLocalApi,
+  userToken,
+} from '../helpers/local-api.js';
 
 let api: LocalApi;
 let admin: string;
@@ -13,8 +18,8 @@ let user: string;
 
 beforeAll(async () => {
   api = await startLocalApi({ env: { [ENV.modelRefreshSeconds]: '0' } });
-  admin = (await tokenService().issue({ username: 'root', role: 'admin' })).access_token;
-  user = (await tokenService().issue({ username: 'alice', role: 'user' })).access_token;
+  admin = await adminToken(api);
+  user = await userToken(api, 'alice', 'through-the-looking-glass');
 });
 afterAll(async () => {
   await api.stop();

@@ -3,9 +3,9 @@ import { DatasetList, UploadTicketOut } from '../../core/api/data-schemas.js';
 import { s3Client } from '../../core/aws/clients.js';
 import { ARTIFACT_BUCKET } from '../../core/config/tables.js';
 import { UPLOAD_LIMITS } from '../../core/datasets/uploads.js';
-import { runStore, tokenService } from '../../core/services/index.js';
+import { runStore } from '../../core/services/index.js';
 import type { TrainOutcome } from '../../core/training/service.js';
-import { type LocalApi, startLocalApi } from '../helpers/local-api.js';
+import { adminToken, type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
 import { trainIris } from './fixtures.js';
 
 /** GET /runs/{id}/artifacts/{name}, POST /datasets (presigned PUT into the embedded S3), GET /datasets. */
@@ -23,8 +23,8 @@ const CSV = [
 
 beforeAll(async () => {
   api = await startLocalApi();
-  admin = (await tokenService().issue({ username: 'root', role: 'admin' })).access_token;
-  user = (await tokenService().issue({ username: 'alice', role: 'user' })).access_token;
+  admin = await adminToken(api);
+  user = await userToken(api, 'alice', 'through-the-looking-glass');
   trained = await trainIris('iris');
 });
 afterAll(async () => {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { importJWK, type JWK } from 'jose';
+import { parseKeySet } from '../../core/auth/keys.js';
 import { ENV } from '../../core/config/env.js';
-import { trainingDeps } from '../../core/services/index.js';
+import { keyRing, trainingDeps } from '../../core/services/index.js';
 import { type TrainOutcome, trainAndRegister } from '../../core/training/service.js';
 
 /** Trains and registers a model on builtin:iris against the running emulators. */
@@ -11,11 +13,23 @@ export function trainIris(modelName = 'iris', options: { seed?: number } = {}) {
   ) as Promise<TrainOutcome>;
 }
 
-/** The local signing key (JWT_KEY_FILE), for forging tokens in attack tests. */
-export function localSigningKey(): { kid: string; secret: Uint8Array } {
+/** The local signing key (JWT_KEY_FILE, written by the auth function on first use), for forging tokens in attack tests. */
+export async function localSigningKey(): Promise<{
+  kid: string;
+  privateKey: Awaited<ReturnType<typeof importJWK>>;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}> {
+  await keyRing().document();
   const file = process.env[ENV.jwtKeyFile];
   if (!file) throw new Error(`${ENV.jwtKeyFile} is not set`);
-  const { keys } = JSON.parse(readFileSync(file, 'utf8')) as { keys: { kid: string; key: string }[] };
-  const first = keys[0]!;
-  return { kid: first.kid, secret: new TextEncoder().encode(first.key) };
+  const doc = parseKeySet(readFileSync(file, 'utf8'));
+  const first = doc.keys[0]!;
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = first.privateJwk;
+  return {
+    kid: first.kid,
+    privateKey: await importJWK(first.privateJwk, 'RS256'),
+    privateJwk: first.privateJwk,
+    publicJwk,
+  };
 }

@@ -1,4 +1,4 @@
-import { generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { ENV } from '../../core/config/env.js';
 import { type ApiResponse, type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
 import { localSigningKey, trainIris } from './fixtures.js';
@@ -30,16 +30,17 @@ afterAll(() => api?.stop());
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 
-/** A token signed with the real key, with claims overridden. */
+/** A token signed with the real private key, with claims and header overridden. */
 async function forge(
   claims: Record<string, unknown>,
   header: Record<string, unknown> = {},
-  secret?: Uint8Array,
+  key?: Parameters<SignJWT['sign']>[0],
 ): Promise<string> {
-  const key = localSigningKey();
+  const real = await localSigningKey();
   const base = {
     sub: 'tester',
     role: 'user',
+    ver: 0,
     iss: 'mlops',
     aud: 'mlops-api',
     iat: now(),
@@ -50,33 +51,45 @@ async function forge(
     Object.entries({ ...base, ...claims }).filter(([, v]) => v !== undefined),
   );
   return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT', ...header } as { alg: string })
-    .sign(secret ?? key.secret);
+    .setProtectedHeader({ alg: 'RS256', kid: real.kid, typ: 'JWT', ...header } as { alg: string })
+    .sign(key ?? real.privateKey);
 }
 
-type Attack = [name: string, token: () => Promise<string>];
+/**
+ * Each attack, and who refuses it on a user route: the gateway authorizer (API Gateway's answer,
+ * before any function runs) or the handler (claims the gateway does not check).
+ */
+type Attack = [name: string, token: () => Promise<string>, refusedBy: 'gateway' | 'handler'];
 
 const tokenAttacks: Attack[] = [
   [
     'alg none',
     async () =>
       `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'tester', role: 'admin', exp: now() + 600 })}.`,
+    'gateway',
   ],
-  ['alg HS512 with the real key', () => forge({}, { alg: 'HS512' })],
   [
-    'alg RS256 (algorithm confusion)',
+    'alg HS256 keyed with the public key (algorithm confusion)',
+    async () =>
+      forge(
+        {},
+        { alg: 'HS256' },
+        new TextEncoder().encode(JSON.stringify((await localSigningKey()).publicJwk)),
+      ),
+    'gateway',
+  ],
+  [
+    'alg RS512 with the real key',
     async () => {
-      const { privateKey } = await generateKeyPair('RS256');
-      return new SignJWT({ sub: 'tester', role: 'user', iss: 'mlops', aud: 'mlops-api' })
-        .setProtectedHeader({ alg: 'RS256', kid: localSigningKey().kid })
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .sign(privateKey);
+      const { privateJwk } = await localSigningKey();
+      return forge({}, { alg: 'RS512' }, await importJWK({ ...privateJwk, alg: 'RS512' }, 'RS512'));
     },
+    'gateway',
   ],
   [
-    'wrong key, right kid',
-    () => forge({}, {}, new TextEncoder().encode('not-the-key-not-the-key-not-the-key')),
+    'another RSA key, real kid',
+    async () => forge({}, {}, (await generateKeyPair('RS256')).privateKey),
+    'gateway',
   ],
   [
     'tampered payload (role: admin)',
@@ -85,17 +98,20 @@ const tokenAttacks: Attack[] = [
       const payload = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
       return `${h}.${b64({ ...payload, role: 'admin' })}.${s}`;
     },
+    'gateway',
   ],
-  ['expired', () => forge({ iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600 })],
-  ['not valid yet (nbf in the future)', () => forge({ nbf: now() + 3600 })],
-  ['wrong issuer', () => forge({ iss: 'someone-else' })],
-  ['wrong audience', () => forge({ aud: 'another-api' })],
-  ['unknown kid', () => forge({}, { kid: 'k-unknown' })],
-  ['no kid', () => forge({}, { kid: undefined })],
-  ['no exp', () => forge({ exp: undefined })],
-  ['invalid role claim', () => forge({ role: 'root' })],
-  ['garbage', async () => 'not.a.jwt'],
-  ['random bytes', async () => 'AAAA'],
+  ['expired', () => forge({ iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600 }), 'gateway'],
+  ['not valid yet (nbf in the future)', () => forge({ nbf: now() + 3600 }), 'gateway'],
+  ['wrong issuer', () => forge({ iss: 'someone-else' }), 'gateway'],
+  ['wrong audience', () => forge({ aud: 'another-api' }), 'gateway'],
+  ['unknown kid', () => forge({}, { kid: 'k-unknown' }), 'gateway'],
+  ['no kid', () => forge({}, { kid: undefined }), 'gateway'],
+  ['no exp', () => forge({ exp: undefined }), 'gateway'],
+  ['garbage', async () => 'not.a.jwt', 'gateway'],
+  ['random bytes', async () => 'AAAA', 'gateway'],
+  ['older than the maximum token age', () => forge({ iat: now() - 7200 }), 'handler'],
+  ['invalid role claim', () => forge({ role: 'root' }), 'handler'],
+  ['no version claim', () => forge({ ver: undefined }), 'handler'],
 ];
 
 type Case = {
@@ -276,51 +292,48 @@ const badInputs: Case[] = [
   },
   // auth
   {
-    name: 'predict without a token',
-    status: 401,
-    code: 'UNAUTHORIZED',
-    send: () => api.call('POST', '/predict', { json: { features: iris } }),
-  },
-  {
-    name: 'Authorization not Bearer',
-    status: 401,
-    code: 'UNAUTHORIZED',
-    send: () =>
-      api.call('POST', '/predict', { json: { features: iris }, headers: { authorization: 'Basic dTpw' } }),
-  },
-  {
-    name: 'model-info without a token',
-    status: 401,
-    code: 'UNAUTHORIZED',
-    send: () => api.call('GET', '/model-info'),
-  },
-  {
     name: 'create user: short password',
     status: 422,
-    code: 'VALIDATION_FAILED',
+    code: 'WEAK_PASSWORD',
     field: 'password',
     send: () => api.call('POST', '/users', { json: { username: 'bob1', password: 'short' } }),
+  },
+  {
+    name: 'create user: common password',
+    status: 422,
+    code: 'WEAK_PASSWORD',
+    field: 'password',
+    send: () => api.call('POST', '/users', { json: { username: 'bob1', password: '123456789012' } }),
+  },
+  {
+    name: 'create user: password contains the username',
+    status: 422,
+    code: 'WEAK_PASSWORD',
+    field: 'password',
+    send: () => api.call('POST', '/users', { json: { username: 'bob1', password: 'my-name-is-BOB1!' } }),
   },
   {
     name: 'create user: bad username',
     status: 422,
     code: 'VALIDATION_FAILED',
     field: 'username',
-    send: () => api.call('POST', '/users', { json: { username: '../x', password: 'long-enough' } }),
+    send: () => api.call('POST', '/users', { json: { username: '../x', password: 'long-enough-pass' } }),
   },
   {
     name: 'create user: extra field',
     status: 422,
     code: 'VALIDATION_FAILED',
     send: () =>
-      api.call('POST', '/users', { json: { username: 'bob2', password: 'long-enough', admin: true } }),
+      api.call('POST', '/users', { json: { username: 'bob2', password: 'long-enough-pass', admin: true } }),
   },
   {
     name: 'create user: role admin without an admin token',
     status: 403,
     code: 'FORBIDDEN',
     send: () =>
-      api.call('POST', '/users', { json: { username: 'mallory', password: 'long-enough', role: 'admin' } }),
+      api.call('POST', '/users', {
+        json: { username: 'mallory', password: 'long-enough-pass', role: 'admin' },
+      }),
   },
   {
     name: 'create user: role admin with a user token',
@@ -328,7 +341,7 @@ const badInputs: Case[] = [
     code: 'FORBIDDEN',
     send: () =>
       api.call('POST', '/users', {
-        json: { username: 'mallory', password: 'long-enough', role: 'admin' },
+        json: { username: 'mallory', password: 'long-enough-pass', role: 'admin' },
         token,
       }),
   },
@@ -336,7 +349,7 @@ const badInputs: Case[] = [
     name: 'create user: taken name',
     status: 409,
     code: 'USER_EXISTS',
-    send: () => api.call('POST', '/users', { json: { username: 'tester', password: 'long-enough' } }),
+    send: () => api.call('POST', '/users', { json: { username: 'tester', password: 'long-enough-pass' } }),
   },
   {
     name: 'token: wrong password',
@@ -387,26 +400,35 @@ describe('hostile requests', () => {
     expectErrorShape(res, c.status, c.code, c.field);
   });
 
-  test.each(tokenAttacks)('token attack: %s → 401 INVALID_TOKEN', async (_name, make) => {
+  test.each(tokenAttacks)('token attack: %s → 401 on user routes', async (_name, make, refusedBy) => {
     const forged = await make();
     for (const [method, path, json] of [
       ['POST', '/predict', { features: iris }],
       ['GET', '/model-info', undefined],
     ] as const) {
       const res = await api.call(method, path, { token: forged, ...(json ? { json } : {}) });
-      expectErrorShape(res, 401, 'INVALID_TOKEN');
-      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      if (refusedBy === 'gateway') {
+        expect(res.status).toBe(401);
+        expect(res.body).toEqual({ message: 'Unauthorized' });
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer scope="" error="invalid_token"/);
+      } else {
+        expectErrorShape(res, 401, 'INVALID_TOKEN');
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      }
     }
   });
 
-  test('a forged token is not accepted as an admin caller either', async () => {
-    const forged = await tokenAttacks[0]![1]();
-    const res = await api.call('POST', '/users', {
-      json: { username: 'eve', password: 'long-enough', role: 'admin' },
-      token: forged,
-    });
-    expectErrorShape(res, 401, 'INVALID_TOKEN');
-  });
+  test.each(tokenAttacks)(
+    'token attack: %s → 401 INVALID_TOKEN from the handler itself',
+    async (_name, make) => {
+      // POST /users is public (no authorizer in front): the auth function's own check must refuse it.
+      const res = await api.call('POST', '/users', {
+        json: { username: 'eve', password: 'a-very-long-password', role: 'admin' },
+        token: await make(),
+      });
+      expectErrorShape(res, 401, 'INVALID_TOKEN');
+    },
+  );
 
   test('the control: a well-formed request with a real token succeeds', async () => {
     const res = await api.call('POST', '/predict', { json: { features: iris }, token });
@@ -419,13 +441,15 @@ describe('hostile requests', () => {
   });
 
   test('login throttling: after N failures the name is locked (429 + Retry-After), known or not', async () => {
-    await api.call('POST', '/users', { json: { username: 'carol', password: 'carol-password' } });
+    await api.call('POST', '/users', { json: { username: 'carol', password: 'singing-in-the-rain' } });
     for (const username of ['carol', 'not-a-user']) {
       for (let i = 0; i < 3; i++) {
         const res = await api.call('POST', '/token', { form: { username, password: 'wrong-password' } });
         expectErrorShape(res, 401, 'INVALID_CREDENTIALS');
       }
-      const locked = await api.call('POST', '/token', { form: { username, password: 'carol-password' } });
+      const locked = await api.call('POST', '/token', {
+        form: { username, password: 'singing-in-the-rain' },
+      });
       expectErrorShape(locked, 429, 'TOO_MANY_ATTEMPTS');
       expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     }
@@ -434,6 +458,16 @@ describe('hostile requests', () => {
       form: { username: 'tester', password: 'correct-horse' },
     });
     expect(other.status).toBe(200);
+  });
+
+  test.each([
+    ['no Authorization header', {}],
+    ['Authorization not a bearer JWT', { authorization: 'Basic dTpw' }],
+  ])("%s on a user route → the gateway authorizer's 401, no function runs", async (_name, headers) => {
+    const res = await api.call('POST', '/predict', { json: { features: iris }, headers });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ message: 'Unauthorized' });
+    expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
   });
 
   test('unknown user and wrong password give the same answer', async () => {

@@ -12,10 +12,11 @@ import {
 } from '../../core/api/schemas.js';
 import * as z from '../../core/api/zod.js';
 import { ENV } from '../../core/config/env.js';
-import { registryService, tokenService } from '../../core/services/index.js';
+import { registryService } from '../../core/services/index.js';
 import { setTrainingLauncher } from '../../lambdas/admin/launcher.js';
 import {
   type ApiResponse,
+  adminToken,
   type CallOptions,
   type LocalApi,
   startLocalApi,
@@ -180,11 +181,15 @@ describe('served contract', () => {
   };
 
   test('the README session, verbatim, and every answer matches its documented response schema', async () => {
-    const created = await api.call('POST', '/users', { json: { username: 'alice', password: 'wonderland' } });
+    const created = await api.call('POST', '/users', {
+      json: { username: 'alice', password: 'through-the-looking-glass' },
+    });
     expect(created.status).toBe(201);
     conforms(UserCreated, created.body);
 
-    const issued = await api.call('POST', '/token', { form: { username: 'alice', password: 'wonderland' } });
+    const issued = await api.call('POST', '/token', {
+      form: { username: 'alice', password: 'through-the-looking-glass' },
+    });
     expect(issued.status).toBe(200);
     expect(issued.body).toMatchObject({ token_type: 'bearer', expires_in: expect.any(Number) });
     conforms(TokenResponse, issued.body);
@@ -250,9 +255,9 @@ describe('served contract', () => {
   });
 
   test('"Authorize" in /docs works: the OAuth2 password flow form Swagger UI posts', async () => {
-    await userToken(api, 'swagger', 'swagger-password');
+    await userToken(api, 'swagger', 'a-ui-for-apis-42');
     const res = await api.call('POST', '/token', {
-      form: { grant_type: 'password', username: 'swagger', password: 'swagger-password', scope: '' },
+      form: { grant_type: 'password', username: 'swagger', password: 'a-ui-for-apis-42', scope: '' },
     });
     expect(res.status).toBe(200);
     const predict = await api.call('POST', '/predict', {
@@ -267,11 +272,17 @@ describe('served contract', () => {
    * OpenAPI document must stay a valid OpenAPI object (only `x-` extensions at its root), and it
    * is served with a public cache lifetime.
    */
-  const NOT_AN_ANSWER = new Set(['GET /openapi.json']);
+  const NOT_AN_ANSWER = new Set([
+    'GET /openapi.json',
+    'GET /.well-known/jwks.json',
+    'GET /.well-known/openid-configuration',
+  ]);
 
   test('every route: each JSON answer, success or error, has request_id equal to the x-request-id header', async () => {
-    const user = await userToken(api, 'walker', 'walker-password');
-    const admin = (await tokenService().issue({ username: 'root', role: 'admin' })).access_token;
+    const user = await userToken(api, 'walker', 'strolling-along-9');
+    const changer = await userToken(api, 'strider', 'long-legs-and-a-pipe');
+    const revoker = await userToken(api, 'ranger', 'from-the-north-7');
+    const admin = await adminToken(api);
     // POST /train answers at once; the background run is not this test's business.
     setTrainingLauncher({ launch: async () => {} });
     let runPath = '/runs/none';
@@ -288,18 +299,41 @@ describe('served contract', () => {
       'GET /': { ok: ['/'] },
       'GET /health': { ok: ['/health'] },
       'POST /users': {
-        ok: ['/users', { json: { username: 'walked', password: 'walked-password' } }],
-        error: ['/users', { json: { username: 'walked', password: 'walked-password' } }],
+        ok: ['/users', { json: { username: 'walked', password: 'a-walk-in-the-park' } }],
+        error: ['/users', { json: { username: 'walked', password: 'a-walk-in-the-park' } }],
       },
       'POST /token': {
-        ok: ['/token', { form: { username: 'walker', password: 'walker-password' } }],
+        ok: ['/token', { form: { username: 'walker', password: 'strolling-along-9' } }],
         error: ['/token', { form: { username: 'walker', password: 'wrong-password' } }],
       },
+      'POST /users/{username}/password': {
+        ok: [
+          '/users/strider/password',
+          {
+            json: { current_password: 'long-legs-and-a-pipe', new_password: 'there-and-back-again' },
+            token: changer,
+          },
+        ],
+        error: [
+          '/users/nobody-here/password',
+          { json: { new_password: 'a-fine-new-password' }, token: admin },
+        ],
+      },
+      'POST /users/{username}/revoke-tokens': {
+        ok: ['/users/ranger/revoke-tokens', { token: revoker }],
+        error: ['/users/walker/revoke-tokens', { token: revoker }],
+      },
+      'GET /.well-known/jwks.json': { ok: ['/.well-known/jwks.json'] },
+      'GET /.well-known/openid-configuration': { ok: ['/.well-known/openid-configuration'] },
       'POST /predict': {
         ok: ['/predict', { json: { features: [5.1, 3.5, 1.4, 0.2] }, token: user }],
         error: ['/predict', { json: { features: [5.1] }, token: user }],
       },
-      'GET /model-info': { ok: ['/model-info', { token: user }], error: ['/model-info'] },
+      // Error examples with a valid token: a refused token is the gateway's answer (no request_id).
+      'GET /model-info': {
+        ok: ['/model-info', { token: user }],
+        error: ['/model-info?version=0', { token: user }],
+      },
       'GET /openapi.json': { ok: ['/openapi.json'] },
       'GET /docs': { ok: ['/docs'] },
       'GET /docs/{asset}': { ok: ['/docs/swagger-ui.css'], error: ['/docs/nothing.js'] },
@@ -313,7 +347,7 @@ describe('served contract', () => {
         ok: ['/experiments', { token: admin }],
         error: ['/experiments', { token: user }],
       },
-      'GET /models': { ok: ['/models', { token: admin }], error: ['/models'] },
+      'GET /models': { ok: ['/models', { token: admin }], error: ['/models', { token: user }] },
       'GET /models/{name}/versions': {
         ok: ['/models/iris/versions', { token: admin }],
         error: ['/models/nope/versions', { token: admin }],

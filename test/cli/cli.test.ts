@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
-import { authService, registryService } from '../../core/services/index.js';
+import { authService, registryService, tokenRegistry, tokenVerifier } from '../../core/services/index.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 
 /**
@@ -224,15 +224,23 @@ describe('mlops CLI', () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/created admin user "root"/);
-    const principal = await authService().authenticate(
+    const principal = await tokenVerifier().verify(
       (await authService().login('root', 'correct horse')).access_token,
     );
     expect(principal.role).toBe('admin');
-    expectOneLineError(
-      await mlops(['create-admin', '--username', 'root'], { MLOPS_ADMIN_PASSWORD: 'correct horse' }),
-      1,
-      /exists|taken/,
-    );
+    const [again, weak] = await Promise.all([
+      mlops(['create-admin', '--username', 'root'], { MLOPS_ADMIN_PASSWORD: 'correct horse' }),
+      mlops(['create-admin', '--username', 'boss'], { MLOPS_ADMIN_PASSWORD: 'password1234' }),
+    ]);
+    expectOneLineError(again, 1, /exists|taken/);
+    expectOneLineError(weak, 1, /common_password/);
+
+    // revoke-tokens: the admin token above no longer passes the admin routes' check.
+    const revoked = await mlops(['revoke-tokens', '--username', 'root']);
+    expect(revoked.stdout).toMatch(/revoked the tokens of "root" \(token version now 1\)/);
+    await expect(tokenRegistry().requireCurrent(principal, 'admin')).rejects.toMatchObject({
+      code: 'INVALID_TOKEN',
+    });
   });
 
   it('train with no arguments trains builtin:iris into "iris" (npm run train)', async () => {

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ensureConsoleBuilt } from '../../console/build.js';
-import { keyProviderFromEnv } from '../../core/auth/keys.js';
-import { TokenService } from '../../core/auth/tokens.js';
+import { OPERATOR } from '../../core/auth/service.js';
+import { TokenIssuer } from '../../core/auth/tokens.js';
 import { s3Client } from '../../core/aws/clients.js';
 import { ENV } from '../../core/config/env.js';
 import { ARTIFACT_BUCKET } from '../../core/config/tables.js';
-import { authService, registryService } from '../../core/services/index.js';
+import { tokenSettings } from '../../core/services/auth.js';
+import { authService, keyRing, registryService } from '../../core/services/index.js';
 import type { TrainOutcome } from '../../core/training/service.js';
 import {
   allowConsoleUploads,
@@ -40,7 +41,7 @@ if (!hasChromium && !process.env['CI']) {
 }
 const suite = hasChromium || process.env['CI'] ? describe : describe.skip;
 
-const ADMIN = { username: 'ada', password: 'ada-password-1' };
+const ADMIN = { username: 'ada', password: 'analytical-engine-1843' };
 let runtime: LocalRuntime;
 let server: LocalServer;
 let context: BrowserContext;
@@ -106,7 +107,7 @@ suite('web console in Chromium', () => {
     await allowConsoleUploads(s3Client(), ARTIFACT_BUCKET.localName, loopbackOrigins(server.url));
     first = await trainIris('iris', { seed: 1 });
     second = await trainIris('iris', { seed: 7 });
-    await authService().register({ ...ADMIN, role: 'admin' }, { username: 'test', role: 'admin' });
+    await authService().register({ ...ADMIN, role: 'admin' }, OPERATOR);
     profile = mkdtempSync(join(tmpdir(), 'mlops-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -264,7 +265,7 @@ suite('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Create one' }).click();
     await page.getByLabel('Username').fill('bob');
-    await page.getByLabel('Password').fill('bob-password-1');
+    await page.getByLabel('Password').fill('through-the-looking-glass');
     await page.getByRole('button', { name: 'Create account and sign in' }).click();
     await page.getByRole('navigation', { name: 'Pages' }).waitFor();
     expect(await page.getByRole('link', { name: 'Models' }).count()).toBe(0);
@@ -292,11 +293,11 @@ suite('web console in Chromium', () => {
     await signIn(ADMIN.username, ADMIN.password);
     await go('runs?experiment=iris');
     await page.getByRole('table').first().waitFor();
-    const expired = await new TokenService(keyProviderFromEnv(), {
-      issuer: process.env[ENV.jwtIssuer] ?? 'mlops',
-      audience: process.env[ENV.jwtAudience] ?? 'mlops-api',
-      ttlSeconds: -60,
-    }).issue({ username: ADMIN.username, role: 'admin' });
+    // Signed with the real key, expired a minute ago (the authorizer allows 5 s of skew).
+    const expired = await new TokenIssuer(keyRing(), { ...tokenSettings(), ttlSeconds: -60 }).issue(
+      { username: ADMIN.username, role: 'admin' },
+      0,
+    );
     await page.evaluate((token) => {
       const s = JSON.parse(sessionStorage.getItem('mlops.session')!);
       sessionStorage.setItem('mlops.session', JSON.stringify({ ...s, token }));

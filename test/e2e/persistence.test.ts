@@ -29,13 +29,15 @@ describe('state under MLOPS_HOME survives a restart', () => {
 
   test('a user and a model created in one session serve in the next', async () => {
     await session(async (url) => {
-      expect((await post(`${url}/users`, { username: 'dana', password: 'persist-me' })).status).toBe(201);
+      expect((await post(`${url}/users`, { username: 'dana', password: 'persist-me-please' })).status).toBe(
+        201,
+      );
       const { handler: train } = await import('../../lambdas/train/handler.js');
       await train({ dataset: 'builtin:iris', modelName: 'iris' });
     });
 
     await session(async (url) => {
-      const token = await post(`${url}/token`, { username: 'dana', password: 'persist-me' });
+      const token = await post(`${url}/token`, { username: 'dana', password: 'persist-me-please' });
       expect(token.status).toBe(200);
       const { access_token } = (await token.json()) as { access_token: string };
       const res = await post(

@@ -85,3 +85,21 @@ export async function userToken(
   if (token.status !== 200) throw new Error(`token: ${token.status} ${token.text}`);
   return token.body.access_token as string;
 }
+
+/** Creates an admin user as the CLI does (operator) and returns a token from POST /token. */
+export async function adminToken(
+  api: LocalApi,
+  username = 'root',
+  password = 'keys-to-the-kingdom',
+): Promise<string> {
+  const { authService } = await import('../../core/services/index.js');
+  const { OPERATOR } = await import('../../core/auth/service.js');
+  await authService()
+    .register({ username, password, role: 'admin' }, OPERATOR)
+    .catch((error: { code?: string }) => {
+      if (error.code !== 'USER_EXISTS') throw error;
+    });
+  const token = await api.call('POST', '/token', { form: { username, password } });
+  if (token.status !== 200) throw new Error(`token: ${token.status} ${token.text}`);
+  return token.body.access_token as string;
+}

@@ -27,9 +27,15 @@ const TABLE_WRITE = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
 ];
-const SECRET_READ = {
+const SECRET_READ_WRITE = {
   'secretsmanager:DescribeSecret': ['JwtSigningKey'],
   'secretsmanager:GetSecretValue': ['JwtSigningKey'],
+  'secretsmanager:PutSecretValue': ['JwtSigningKey'],
+};
+/** The published public keys (auth/jwks.json): what predict and admin verify tokens with. */
+const JWKS_READ = {
+  's3:GetObject': ['ArtifactBucket.Arn/auth/*'],
+  's3:ListBucket': ['ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["auth/*"]}}'],
 };
 
 /** Expected permissions: own log group, X-Ray, plus `extra`. */
@@ -118,10 +124,16 @@ describe('ApiStack', () => {
       expect(env('AuthFunction')).toMatchObject({
         MLOPS_STAGE: 'dev',
         MLOPS_CODE_VERSION: 'test',
-        JWT_ISSUER: 'mlops-dev',
         JWT_AUDIENCE: 'mlops-api',
+        TOKEN_TTL_SECONDS: '3600',
         ALLOW_SELF_REGISTRATION: 'false',
       });
+      // The issuer is the API's own URL, the one its JWT authorizer trusts.
+      for (const fn of ['AuthFunction', 'PredictFunction', 'AdminFunction']) {
+        expect(env(fn).JWT_ISSUER).toEqual({
+          'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'],
+        });
+      }
       expect(env('PredictFunction')).toMatchObject({
         DEFAULT_MODEL_NAME: 'iris',
         MODEL_REFRESH_SECONDS: '60',
@@ -144,33 +156,50 @@ describe('ApiStack', () => {
   });
 
   describe('least privilege (identity policies per function)', () => {
-    it('auth: users table read/write and the JWT secret', () => {
+    it('auth: users table read/write, the signing secret (read, new versions), the public keys under auth/', () => {
       expect(permissionsOf(statementsOf(api, 'AuthFunction'))).toEqual(
-        expected('AuthFunction', merge(SECRET_READ, tableActions([...TABLE_READ, ...TABLE_WRITE], USERS))),
-      );
-    });
-
-    it('predict: registry read, objects under runs/ read, the JWT secret; nothing written', () => {
-      expect(permissionsOf(statementsOf(api, 'PredictFunction'))).toEqual(
         expected(
-          'PredictFunction',
-          merge(SECRET_READ, tableActions(TABLE_READ, REGISTRY), {
-            's3:GetObject': ['ArtifactBucket.Arn/runs/*'],
-            's3:ListBucket': ['ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["runs/*"]}}'],
+          'AuthFunction',
+          merge(SECRET_READ_WRITE, tableActions([...TABLE_READ, ...TABLE_WRITE], USERS), JWKS_READ, {
+            's3:PutObject': ['ArtifactBucket.Arn/auth/*'],
+            's3:AbortMultipartUpload': ['ArtifactBucket.Arn/auth/*'],
           }),
         ),
       );
     });
 
-    it('admin: registry and runs read/write, invoke exactly the train function, runs/ read, datasets/ read+put; no users table', () => {
+    it('predict: registry read, objects under runs/ and the public keys read; no secret, nothing written', () => {
+      expect(permissionsOf(statementsOf(api, 'PredictFunction'))).toEqual(
+        expected(
+          'PredictFunction',
+          merge(tableActions(TABLE_READ, REGISTRY), {
+            's3:GetObject': ['ArtifactBucket.Arn/auth/*', 'ArtifactBucket.Arn/runs/*'],
+            's3:ListBucket': ['ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["runs/*","auth/*"]}}'],
+          }),
+        ),
+      );
+    });
+
+    it("admin: registry and runs read/write, the public keys, users' role and token version only, runs/ read, datasets/ read+put; no secret", () => {
+      const attributes = {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'role', 'tokenVersion'] },
+        StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      };
       expect(permissionsOf(statementsOf(api, 'AdminFunction'))).toEqual(
         expected(
           'AdminFunction',
-          merge(SECRET_READ, tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), {
+          merge(tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), {
+            'dynamodb:GetItem': [`UsersTable.Arn if ${JSON.stringify(attributes)}`],
             'lambda:InvokeFunction': ['TrainFunction.Arn'],
             's3:AbortMultipartUpload': ['ArtifactBucket.Arn/datasets/*'],
-            's3:GetObject': ['ArtifactBucket.Arn/datasets/*', 'ArtifactBucket.Arn/runs/*'],
-            's3:ListBucket': ['ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["runs/*","datasets/*"]}}'],
+            's3:GetObject': [
+              'ArtifactBucket.Arn/auth/*',
+              'ArtifactBucket.Arn/datasets/*',
+              'ArtifactBucket.Arn/runs/*',
+            ],
+            's3:ListBucket': [
+              'ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["auth/*","runs/*","datasets/*"]}}',
+            ],
             's3:PutObject': ['ArtifactBucket.Arn/datasets/*'],
           }),
         ),
@@ -208,6 +237,52 @@ describe('ApiStack', () => {
   });
 
   describe('HTTP API', () => {
+    it('puts a JWT authorizer (issuer: the API itself, audience from config) on every user and admin route, none on public ones', () => {
+      const authorizers = resourcesOf(api, 'AWS::ApiGatewayV2::Authorizer');
+      expect(Object.keys(authorizers)).toHaveLength(1);
+      const [authorizerId, authorizer] = Object.entries(authorizers)[0]!;
+      expect(authorizer.Properties).toMatchObject({
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: {
+          Audience: ['mlops-api'],
+          Issuer: { 'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'] },
+        },
+      });
+      const routes = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Route'));
+      for (const route of deployedRoutes()) {
+        const cfn = routes.find((r) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
+        if (route.access === 'public') {
+          expect({ route: route.path, type: cfn.Properties.AuthorizationType ?? 'NONE' }).toEqual({
+            route: route.path,
+            type: 'NONE',
+          });
+        } else {
+          expect(cfn.Properties).toMatchObject({
+            AuthorizationType: 'JWT',
+            AuthorizerId: { Ref: authorizerId },
+          });
+        }
+      }
+    });
+
+    it('throttles POST /token and the user-management routes tighter than the stage default, after creating them', () => {
+      const [stageId, stage] = Object.entries(resourcesOf(api, 'AWS::ApiGatewayV2::Stage'))[0]!;
+      const users = { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 };
+      expect(stage.Properties.RouteSettings).toEqual({
+        'POST /token': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        'POST /users': users,
+        'POST /users/{username}/password': users,
+        'POST /users/{username}/revoke-tokens': users,
+      });
+      const routeIds = Object.entries(resourcesOf(api, 'AWS::ApiGatewayV2::Route'))
+        .filter(([, r]) => r.Properties.RouteKey in stage.Properties.RouteSettings)
+        .map(([id]) => id);
+      expect(routeIds).toHaveLength(4);
+      expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+      expect(stageId).toMatch(/^DefaultStage/);
+    });
+
     it('has a $default stage with throttling and JSON access logs', () => {
       api.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
       const stage = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Stage'))[0];

@@ -62,6 +62,17 @@ describe('function bundles (real esbuild)', () => {
     expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(PREDICT_JS_BUDGET_BYTES);
   });
 
+  it('only the auth function bundles the key store: predict and admin carry no Secrets Manager client', () => {
+    const code = (construct: string) => readFileSync(join(assetDir(construct), 'index.mjs'), 'utf8');
+    expect(code('AuthFunction')).toContain('PutSecretValue');
+    for (const construct of ['PredictFunction', 'AdminFunction']) {
+      expect({ construct, secrets: code(construct).includes('secretsmanager') }).toEqual({
+        construct,
+        secrets: false,
+      });
+    }
+  });
+
   it('train ships the built-in datasets under data/', () => {
     const dir = assetDir('TrainFunction');
     const shipped = readdirSync(join(dir, 'data')).sort();

@@ -121,11 +121,21 @@ describe('source of truth: templates agree with core/', () => {
         );
       expect(variables('AuthFunction')).toEqual(expect.arrayContaining([ENV.usersTable, ENV.jwtSecretArn]));
       expect(variables('PredictFunction')).toEqual(
-        expect.arrayContaining([ENV.registryTable, ENV.artifactBucket, ENV.jwtSecretArn]),
+        expect.arrayContaining([ENV.registryTable, ENV.artifactBucket, ENV.jwtIssuer]),
       );
       expect(variables('AdminFunction')).toEqual(
-        expect.arrayContaining([ENV.registryTable, ENV.runsTable, ENV.jwtSecretArn, ENV.trainFunctionName]),
+        expect.arrayContaining([
+          ENV.registryTable,
+          ENV.runsTable,
+          ENV.usersTable,
+          ENV.artifactBucket,
+          ENV.jwtIssuer,
+          ENV.trainFunctionName,
+        ]),
       );
+      // Only the auth function can reach the private keys.
+      expect(variables('PredictFunction')).not.toContain(ENV.jwtSecretArn);
+      expect(variables('AdminFunction')).not.toContain(ENV.jwtSecretArn);
       expect(variables('TrainFunction')).toEqual(
         expect.arrayContaining([ENV.registryTable, ENV.runsTable, ENV.artifactBucket]),
       );

@@ -63,7 +63,7 @@ export function SignIn({ notice, onSignedIn }: { notice?: string; onSignedIn: (s
             type="password"
             autoComplete={mode === 'signin' ? 'current-password' : 'new-password'}
             required
-            minLength={mode === 'signup' ? 8 : 1}
+            minLength={mode === 'signup' ? 12 : 1}
           />
         </label>
         {error !== undefined && <SignInError error={error} />}
