@@ -63,11 +63,28 @@ export interface PlatformConfig {
    */
   readonly metricsRemoteWrite: 'amp' | 'off' | `http${string}`;
   /**
+   * Amazon Managed Grafana workspace in the monitoring stack. Off by default: it needs AWS
+   * Organizations with IAM Identity Center enabled, in one of the Grafana regions (lib/regions.ts).
+   */
+  readonly grafana: boolean;
+  /** Reserved concurrency per function (`predict=20,train=2`); a function not named has none. */
+  readonly reservedConcurrency: Readonly<Partial<Record<ConcurrencyFunctionId, number>>>;
+  /**
+   * X-Ray active tracing on the predict function. Off by default: Lambda samples 1 request a
+   * second plus 5% of the rest, which at low traffic traces nearly every prediction ($5 per
+   * million traces, docs/cost.md). The other functions are always traced.
+   */
+  readonly predictTracing: boolean;
+  /**
    * Deploy the web console (S3 + CloudFront, lib/console-stack.ts) and allow its origin by CORS.
    * Off where CloudFront is not available (the LocalStack mirror) or no browser UI is wanted.
    */
   readonly console: boolean;
 }
+
+/** The function ids reserved concurrency can name (lib/constructs/bundling.ts FUNCTION_IDS). */
+export const CONCURRENCY_FUNCTION_IDS = ['auth', 'predict', 'admin', 'docs', 'train'] as const;
+export type ConcurrencyFunctionId = (typeof CONCURRENCY_FUNCTION_IDS)[number];
 
 /** Thrown for any missing or malformed context value; the message names every bad key. */
 export class ConfigError extends Error {
@@ -151,6 +168,30 @@ const boolean = z.preprocess(
   z.boolean({ error: 'must be true or false' }),
 );
 
+/** `{"train": 2}` (cdk.json) or `train=2,predict=20` (command line). */
+const concurrency = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? Object.fromEntries(
+          value
+            .split(',')
+            .map((pair) => pair.trim())
+            .filter(Boolean)
+            .map((pair) => {
+              const [name, count] = pair.split('=').map((s) => s.trim());
+              return [name ?? '', /^\d+$/.test(count ?? '') ? Number(count) : count];
+            }),
+        )
+      : value,
+  z.partialRecord(
+    z.enum(CONCURRENCY_FUNCTION_IDS, {
+      error: `function must be one of ${CONCURRENCY_FUNCTION_IDS.join(', ')}`,
+    }),
+    z.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be at least 1'),
+    { error: 'must be name=count pairs, e.g. predict=20,train=2' },
+  ),
+);
+
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
 const origins = z.preprocess(
   (value) =>
@@ -223,6 +264,9 @@ const schema = z
       ],
       { error: 'must be amp, off or an http(s) URL' },
     ),
+    grafana: boolean,
+    reservedConcurrency: concurrency,
+    predictTracing: boolean,
     console: boolean,
   })
   .superRefine((config, ctx) => {
@@ -275,6 +319,9 @@ export function loadConfig(source: ContextSource): PlatformConfig {
   for (const key of CONTEXT_KEYS) raw[key] = source.node.tryGetContext(key);
   raw['codeVersion'] ??= packageVersion();
   raw['metricsRemoteWrite'] ??= 'amp';
+  raw['grafana'] ??= false;
+  raw['reservedConcurrency'] ??= {};
+  raw['predictTracing'] ??= false;
   raw['console'] ??= true;
   const result = schema.safeParse(raw);
   if (result.success) return result.data as PlatformConfig;

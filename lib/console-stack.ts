@@ -1,6 +1,14 @@
-import { CfnOutput, DefaultStackSynthesizer, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  DefaultStackSynthesizer,
+  Duration,
+  type RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
@@ -39,11 +47,6 @@ export class ConsoleStack extends Stack {
       objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
       lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365) }],
     });
-    acknowledge(
-      logBucket,
-      'AwsSolutions-S1',
-      'This is the log target of the console bucket and distribution; logging it to itself would loop.',
-    );
 
     this.siteBucket = new s3.Bucket(this, 'SiteBucket', {
       ...bucketDefaults(policy),
@@ -127,6 +130,8 @@ export function consoleCsp(region: string): string {
 
 export interface ConsoleContentStackProps extends StackProps {
   readonly site: ConsoleStack;
+  readonly logRetentionDays: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
   /** The HTTP API's base URL, written into config.json for the app. */
   readonly apiUrl: string;
 }
@@ -146,6 +151,11 @@ export class ConsoleContentStack extends Stack {
       distributionPaths: ['/index.html', '/config.json'],
       prune: true,
       memoryLimit: 256,
+      // Its own log group, so the stage's removal policy applies (CDK's default one is retained).
+      logGroup: new logs.LogGroup(this, 'DeploymentLogs', {
+        retention: props.logRetentionDays,
+        removalPolicy: props.removalPolicy,
+      }),
     });
     // The deployment's function is a CDK-managed singleton at stack level, beside its role.
     acknowledge(
@@ -179,6 +189,5 @@ export class ConsoleContentStack extends Stack {
       [props.site.siteBucket.arnForObjects('*'), assets],
       copies,
     );
-    acknowledge(this, 'AwsSolutions-L1', "The runtime of CDK's BucketDeployment function is chosen by CDK.");
   }
 }

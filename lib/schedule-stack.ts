@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from './config.js';
+import { stagePolicy } from './defaults.js';
 import { acknowledge, acknowledgeResourceWildcards } from './nag.js';
 
 export interface TrainingScheduleStackProps extends StackProps {
@@ -18,8 +19,9 @@ export const TRAINING_RETRY = { retryAttempts: 2, maxEventAge: Duration.hours(2)
 
 /**
  * The recurring training run: an EventBridge Scheduler schedule invoking the train function
- * with the default dataset. Invocations that still fail after the retries land in an SQS
- * dead-letter queue (a monitoring alarm on its depth belongs to the monitoring stack).
+ * with the default dataset. Invocations Scheduler cannot deliver after its retries land in an SQS
+ * dead-letter queue; a delivered invocation that fails lands in the API stack's training-failure
+ * queue (the function's on-failure destination). The monitoring stack alarms on both.
  */
 export class TrainingScheduleStack extends Stack {
   readonly schedule: scheduler.Schedule;
@@ -33,6 +35,7 @@ export class TrainingScheduleStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy: stagePolicy(config.stage).removalPolicy,
     });
     acknowledge(
       this.deadLetterQueue,

@@ -4,8 +4,8 @@ import type { Construct } from 'constructs';
 import { ARTIFACT_BUCKET, TABLES, type TableDefinition } from '../core/config/tables.js';
 import type { PlatformConfig } from './config.js';
 import { DefinitionTable } from './constructs/definition-table.js';
+import { publishShared, SHARED_KEYS } from './constructs/shared-parameter.js';
 import { ABORT_INCOMPLETE_UPLOADS_AFTER, bucketDefaults, stagePolicy, tableDefaults } from './defaults.js';
-import { acknowledge } from './nag.js';
 
 export interface StorageStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -55,18 +55,18 @@ export class StorageStack extends Stack {
       // The log delivery service writes with the bucket policy CDK adds for serverAccessLogsBucket.
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
     });
-    acknowledge(
-      this.accessLogBucket,
-      'AwsSolutions-S1',
-      'This is the server access log target; logging it to itself would loop and another bucket adds nothing.',
-    );
 
+    // Only run artifacts still tagged pending expire: a registered version's files are re-tagged
+    // before its registry entry is written (core/artifacts/store.ts markRegistered), so a
+    // production model that is never replaced keeps its files however old they are.
+    const tag = ARTIFACT_BUCKET.lifecycleTag;
     const runsLifecycle: s3.LifecycleRule[] =
       config.artifactRetentionDays > 0
         ? [
             {
-              id: 'expire-old-runs',
+              id: 'expire-unregistered-run-artifacts',
               prefix: ARTIFACT_BUCKET.runPrefix,
+              tagFilters: { [tag.key]: tag.pending },
               expiration: Duration.days(config.artifactRetentionDays),
             },
           ]
@@ -103,6 +103,17 @@ export class StorageStack extends Stack {
       value: this.artifactBucket.bucketName,
       description: `Artifact bucket (${ARTIFACT_BUCKET.runPrefix}, ${ARTIFACT_BUCKET.datasetPrefix})`,
     });
+
+    for (const [id, bound] of Object.entries(tables)) {
+      publishShared(this, config.stage, SHARED_KEYS.table(id), bound.table.tableName, `${id} table name`);
+    }
+    publishShared(
+      this,
+      config.stage,
+      SHARED_KEYS.artifactBucket,
+      this.artifactBucket.bucketName,
+      'artifact bucket name',
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { matchRoute, pathExists, routeKey } from '../core/api/routes.js';
+import { matchRoute, routeKey, unmatchedRouteError } from '../core/api/routes.js';
 import { AppError } from '../core/errors.js';
 import { errorResponse, type HttpEvent, type HttpResult, MAX_BODY_BYTES } from '../lambdas/shared/http.js';
 import { FUNCTIONS, type HttpFunction } from './functions.js';
@@ -62,10 +62,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       }
       const match = matchRoute(method, url.pathname);
       if (!match) {
-        const error = pathExists(url.pathname)
-          ? new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`)
-          : new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${url.pathname}`);
-        write(res, errorResponse(error, requestId), requestId);
+        write(res, errorResponse(unmatchedRouteError(method, url.pathname), requestId), requestId);
         return;
       }
       authorizer ??= localGatewayAuthorizer(() => fn('auth'));

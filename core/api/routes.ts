@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+
 /**
  * The HTTP API, declared once: the CDK API stack creates one API Gateway route per entry and
  * points it at the named function; the local server dispatches with the same table; the
@@ -213,6 +215,20 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
     }
   }
   return params;
+}
+
+/** API Gateway's catch-all route key: requests no other route matches. */
+export const DEFAULT_ROUTE = '$default';
+
+/**
+ * The answer to a request no route matches: 405 when the path exists under another method, else
+ * 404. Used by the local server and by the deployed `$default` route (lambdas/docs), so both
+ * answer alike.
+ */
+export function unmatchedRouteError(method: string, path: string): AppError {
+  return pathExists(path)
+    ? new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`)
+    : new AppError('ROUTE_NOT_FOUND', `no route for ${method} ${path}`);
 }
 
 /** Whether any route exists for this path under another method (405 rather than 404). */

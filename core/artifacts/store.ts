@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { ARTIFACT_BUCKET } from '../config/tables.js';
 import { AppError } from '../errors.js';
+
+const TAG = ARTIFACT_BUCKET.lifecycleTag;
 
 export interface StoredArtifact {
   readonly key: string;
@@ -31,9 +39,29 @@ export class ArtifactStore {
         Body: body,
         ContentType: contentType,
         Metadata: { sha256 },
+        Tagging: `${TAG.key}=${TAG.pending}`,
       }),
     );
     return { key, sha256, bytes: typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength };
+  }
+
+  /**
+   * Marks artifacts as belonging to a registered model version, which takes them out of the
+   * bucket's lifecycle expiry (lib/storage-stack.ts). Called before the registry entry is written,
+   * so a version never names a file that can still expire.
+   */
+  async markRegistered(keys: readonly string[]): Promise<void> {
+    await Promise.all(
+      keys.map((key) =>
+        this.client.send(
+          new PutObjectTaggingCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Tagging: { TagSet: [{ Key: TAG.key, Value: TAG.registered }] },
+          }),
+        ),
+      ),
+    );
   }
 
   async get(key: string): Promise<Uint8Array> {

@@ -85,6 +85,12 @@ export const ARTIFACT_BUCKET = {
   /** Key layout: runs/<runId>/model.onnx, runs/<runId>/model-card.json, ... */
   runPrefix: 'runs/',
   datasetPrefix: 'datasets/',
+  /**
+   * Object tag the storage stack's lifecycle rule reads: run artifacts are written `pending` and
+   * set to `registered` before a registry entry names them, so only the files of runs that never
+   * became a model version can expire.
+   */
+  lifecycleTag: { key: 'mlops-lifecycle', pending: 'pending', registered: 'registered' },
   /** Public data of the auth function: auth/jwks.json, the token verification keys (no secrets). */
   authPrefix: 'auth/',
   jwksKey: 'auth/jwks.json',

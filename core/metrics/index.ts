@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { optionalEnv } from '../config/env.js';
-import { cloudWatchNamespace, type MetricKey } from './catalog.js';
+import { cloudWatchNamespace, type MetricKey, SERVICE_NAME } from './catalog.js';
 import { EmfWriter } from './emf.js';
 import { createPromRegistry, type PromMetrics } from './prometheus.js';
 import { RemoteWriter, toTimeSeries } from './remote-write.js';
@@ -257,7 +257,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PlatformMe
       ? {
           remoteWriteUrl,
           remoteWriteLabels: {
-            job: functionName ?? 'mlops',
+            job: functionName ?? SERVICE_NAME,
             instance: `${functionName ?? 'local'}:${randomUUID().slice(0, 8)}`,
             stage,
           },

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { AppError } from '../errors.js';
+import { SERVICE_NAME } from '../metrics/catalog.js';
 import { metrics } from '../metrics/index.js';
 import type { RegistryService, VersionSelector } from '../registry/service.js';
 import type { ModelVersion } from '../registry/types.js';
@@ -44,7 +45,7 @@ export interface ModelCacheOptions {
   readonly log?: (message: string, fields: Record<string, unknown>) => void;
 }
 
-const defaultLogger = new Logger({ serviceName: 'mlops' });
+const defaultLogger = new Logger({ serviceName: SERVICE_NAME });
 const defaultLog = (message: string, fields: Record<string, unknown>) =>
   /fail/.test(message) ? defaultLogger.warn(message, fields) : defaultLogger.info(message, fields);
 

@@ -398,6 +398,8 @@ async function registerBest(
     confusionMatrix: picture.key,
     baseline: baseline.key,
   };
+  // Out of the lifecycle expiry before any registry entry names the files.
+  await deps.artifacts.markRegistered(Object.values(artifacts));
   // Registered before the run is marked FINISHED, so a poller never sees a finished run without its version.
   const policy = request.policy ?? deps.policy ?? promotionPolicyFromEnv();
   const { version, decision } = await deps.registry.register(

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { openApiDocument } from '../../core/api/openapi.js';
+import { DEFAULT_ROUTE, unmatchedRouteError } from '../../core/api/routes.js';
 import { SERVICE } from '../../core/api/service-info.js';
 import { AppError } from '../../core/errors.js';
 import { settings } from '../../core/services/lazy.js';
 import { type HttpResult, httpHandler } from '../shared/http.js';
 
 /**
- * GET /openapi.json, GET /docs and the Swagger UI files it loads, served from the installed
+ * GET /openapi.json, GET /docs and the Swagger UI files it loads, and the `$default` route's
+ * 404/405 answers, served from the installed
  * swagger-ui-dist package (no CDN: the page works offline and under a strict network policy).
  * The deployed function must ship swagger-ui-dist beside the bundle (CDK `nodeModules`).
  */
@@ -80,5 +82,9 @@ export const handler = httpHandler({
       body: bytes.toString('base64'),
       isBase64Encoded: true,
     };
+  },
+  // API Gateway's catch-all route (lib/api-stack.ts): what no other route matches.
+  [DEFAULT_ROUTE]: async (event) => {
+    throw unmatchedRouteError(event.requestContext?.http?.method ?? 'GET', event.rawPath ?? '/');
   },
 });

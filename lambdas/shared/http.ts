@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DEFAULT_ROUTE } from '../../core/api/routes.js';
 import type { ErrorBody } from '../../core/api/schemas.js';
 import type * as z from '../../core/api/zod.js';
 import { AppError, isAppError } from '../../core/errors.js';
@@ -57,8 +58,13 @@ export function httpHandler(routes: Record<string, RouteHandler>) {
   return async (event: HttpEvent, lambdaContext?: Context): Promise<HttpResult> => {
     const started = performance.now();
     const requestId = event.requestContext?.requestId || lambdaContext?.awsRequestId || randomUUID();
-    const route =
-      event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${method(event)} ${event.rawPath}`;
+    // A catch-all handler keeps the `$default` label: unmatched paths must not become metric labels.
+    const catchAll = event.routeKey === DEFAULT_ROUTE && routes[DEFAULT_ROUTE] !== undefined;
+    const route = catchAll
+      ? DEFAULT_ROUTE
+      : event.routeKey && event.routeKey !== DEFAULT_ROUTE
+        ? event.routeKey
+        : `${method(event)} ${event.rawPath}`;
     const ctx: RequestContext = { requestId, route };
     let result: HttpResult;
     try {
@@ -150,7 +156,18 @@ export function header(event: HttpEvent, name: string): string | undefined {
   return undefined;
 }
 
+/** `application/json` and the `+json` types (e.g. `application/merge-patch+json`), any parameters. */
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/** A JSON body: 415 when the request declares another content type, 400 when it does not parse. */
 export function parseJson(event: HttpEvent): unknown {
+  const type = header(event, 'content-type');
+  if (type !== undefined && type.trim() !== '' && !JSON_TYPE.test(type.trim())) {
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content-type ${type} is not accepted here; send application/json`,
+    );
+  }
   const text = bodyText(event);
   try {
     return JSON.parse(text);

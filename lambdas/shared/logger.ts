@@ -1,7 +1,7 @@
 import { getXRayTraceIdFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { SERVICE_NAME as SERVICE } from '../../core/metrics/catalog.js';
 
-const SERVICE = 'mlops';
 /** Powertools' numeric threshold for INFO. */
 const INFO = 12;
 

@@ -1,12 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { TrainEvent } from '../../core/api/admin-schemas.js';
 import { validate } from '../../core/api/validate.js';
 import { optionalEnv } from '../../core/config/env.js';
+import { assertDatasetFits, lambdaMemoryBytes } from '../../core/datasets/memory-estimate.js';
 import { isAppError } from '../../core/errors.js';
+import { metrics } from '../../core/metrics/index.js';
 import { promotionPolicyFromEnv } from '../../core/registry/policy.js';
 import { settings } from '../../core/services/lazy.js';
 import { trainingDeps } from '../../core/services/training.js';
-import { type TrainRequest, trainAndRegister } from '../../core/training/service.js';
+import { type TrainingDeps, type TrainRequest, trainAndRegister } from '../../core/training/service.js';
 import { logger } from '../shared/logger.js';
 
 export { TrainEvent };
@@ -50,13 +53,17 @@ export async function handler(event: Omit<TrainEvent, 'runId'>, context?: Contex
 export async function handler(event: unknown, context?: Context): Promise<TrainSummary | TrainFailure>;
 export async function handler(event: unknown, _context?: Context): Promise<TrainSummary | TrainFailure> {
   const input = validate(TrainEvent, event ?? {}, 'training event');
+  const request = trainRequest(input);
+  const deps = trainingDeps();
   let outcome: Awaited<ReturnType<typeof trainAndRegister>>;
   try {
-    outcome = await trainAndRegister(trainRequest(input), trainingDeps());
+    await refuseOversizedDataset(request, deps);
+    outcome = await trainAndRegister(request, deps);
   } catch (error) {
-    // A run queued by the admin API already carries its failure (FAILED + error). Lambda retries
-    // failed asynchronous invocations, but a retry could only find the run claimed: answer
-    // quietly for the caller's mistakes, rethrow the rest so they reach error metrics and the DLQ.
+    // A run queued by the admin API already carries its failure (FAILED + error): answer quietly
+    // for the caller's mistakes. Rethrow the rest (scheduled runs included): the invocation then
+    // fails, is not retried (lib/api-stack.ts TRAIN_ASYNC_INVOKE) and lands in the
+    // training-failure queue, which alarms.
     if (input.runId && isAppError(error) && error.status < 500) {
       logger.warn('training run failed', { runId: input.runId, code: error.code, error: error.message });
       return { runId: input.runId, status: 'FAILED' as const, error: error.message };
@@ -74,4 +81,34 @@ export async function handler(event: unknown, _context?: Context): Promise<Train
   };
   logger.info('training finished', { ...summary });
   return summary;
+}
+
+/**
+ * The size guard, before any byte of the dataset is read: in Lambda, a dataset whose estimated
+ * parsing peak exceeds the function's memory would be killed out of memory after minutes of work.
+ * The refusal is recorded like any failed run (FAILED, with the message naming the limit) and
+ * counted in the training metrics, then thrown.
+ */
+async function refuseOversizedDataset(request: TrainRequest, deps: TrainingDeps): Promise<void> {
+  const memory = lambdaMemoryBytes();
+  if (memory === undefined) return;
+  try {
+    await assertDatasetFits(request.dataset, memory, deps.s3);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const run = request.runId
+      ? await deps.runs.claim(request.runId)
+      : await deps.runs.start({
+          runId: randomUUID(),
+          experiment: request.experiment ?? request.modelName,
+          modelName: request.modelName,
+          startedAt: new Date().toISOString(),
+          params: {},
+          codeVersion: deps.codeVersion,
+        });
+    if (run) await deps.runs.finish(run, { status: 'FAILED', error: message });
+    metrics.trainingRun({ model: request.modelName, status: 'FAILED', durationMs: 0 });
+    await metrics.flush();
+    throw error;
+  }
 }

@@ -11,8 +11,8 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire as __mlopsCreateRequire } from 'node:module'; const require = __mlopsCreateRequire(import.meta.url);";
 
 export const FUNCTION_BUNDLING = {
-  /** Matches the Lambda runtime (NODEJS_22_X). */
-  target: 'node22',
+  /** Matches the Lambda runtime (NODEJS_24_X, lib/constructs/project-function.ts). */
+  target: 'node24',
   platform: 'node',
   format: 'esm',
   /** ESM on Lambda needs the .mjs extension (the package.json "type" is not shipped). */

@@ -70,6 +70,23 @@ export function readAlertRules(file: string = MONITORING_FILES.rules): AlertRule
   };
 }
 
+/**
+ * The rule file with only the given alerts (recording rules all kept): what the AMP rule groups
+ * namespace evaluates, so a condition routed to a CloudWatch alarm does not notify twice.
+ *
+ * @example
+ * rulesTextWith(readAlertRules().text, ['MlopsProductionAccuracyLow']);
+ */
+export function rulesTextWith(text: string, alerts: readonly string[]): string {
+  const file = parse(text) as RuleFile;
+  return stringify({
+    groups: file.groups.map((group) => ({
+      ...group,
+      rules: group.rules.filter((rule) => !rule.alert || alerts.includes(rule.alert)),
+    })),
+  });
+}
+
 interface AlertmanagerRoute {
   receiver?: string;
   routes?: AlertmanagerRoute[];

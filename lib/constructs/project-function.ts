@@ -20,6 +20,12 @@ import {
 } from './bundling.js';
 import type { BoundTable } from './definition-table.js';
 
+/**
+ * The current Node.js LTS Lambda runtime (supported until 2028-04-30; nodejs22.x ends 2027-04-30).
+ * The bundles target the same version (FUNCTION_BUNDLING.target).
+ */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
 /** Repository root: entries and the lock file are resolved from here, not from the cwd. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -35,6 +41,10 @@ export interface ProjectFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Log group removal; keep logs of prod functions after a stack deletion. @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** X-Ray active tracing (true), or pass-through: traced only when the caller sampled. @default true */
+  readonly tracing?: boolean;
+  /** Concurrent executions reserved for (and capping) this function. @default none */
+  readonly reservedConcurrentExecutions?: number;
   /** Plain settings, keyed by the shared ENV names; resources are added with the bind helpers. */
   readonly environment?: Partial<Record<EnvKey, string>>;
 }
@@ -73,11 +83,14 @@ export class ProjectFunction extends nodejs.NodejsFunction {
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
-      tracing: lambda.Tracing.ACTIVE,
+      tracing: (props.tracing ?? true) ? lambda.Tracing.ACTIVE : lambda.Tracing.PASS_THROUGH,
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       logGroup,
       role,
       ...(props.description ? { description: props.description } : {}),
@@ -106,12 +119,6 @@ export class ProjectFunction extends nodejs.NodejsFunction {
     this.functionId = props.functionId;
     for (const [key, value] of Object.entries(props.environment ?? {})) this.setEnv(key as EnvKey, value);
 
-    acknowledge(
-      this,
-      'AwsSolutions-L1',
-      'Pinned to nodejs22.x on purpose: the bundles target node22 and the team runs and tests on Node 20-22; ' +
-        'moving to nodejs24.x is a deliberate upgrade, not a drive-by.',
-    );
     acknowledge(
       role,
       'AwsSolutions-IAM5',
@@ -191,6 +198,16 @@ export class ProjectFunction extends nodejs.NodejsFunction {
         new iam.PolicyStatement({
           actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
           resources: write.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
+        }),
+      );
+    }
+    // Run artifacts carry the lifecycle tag (written pending, re-tagged when registered).
+    const tagged = write.filter((prefix) => prefix === ARTIFACT_BUCKET.runPrefix);
+    if (tagged.length > 0) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:PutObjectTagging'],
+          resources: tagged.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
         }),
       );
     }

@@ -17,6 +17,8 @@ import {
   variableMetrics,
 } from './queries.js';
 
+const LOW_TRAFFIC_TEST_FILE = join(dirname(RULES_TEST_FILE), 'low-traffic.test.yml');
+
 const INSTALL = 'sudo apt-get install -y prometheus prometheus-alertmanager';
 
 function available(tool: string): boolean {
@@ -77,8 +79,30 @@ describe('alert rules', () => {
     120_000,
   );
 
+  promtoolTest(
+    'promtool test rules: with a minimum rate configured, MlopsLowPredictionRate fires (low-traffic.test.yml)',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'low-traffic-'));
+      try {
+        const configured = readFileSync(RULES_FILE, 'utf8').replace(
+          /(record: mlops:threshold:predictions_per_minute\n\s+expr: )vector\(0\)/,
+          '$1vector(100)',
+        );
+        expect(configured).toContain('vector(100)');
+        writeFileSync(join(dir, 'mlops-alerts.configured.yml'), configured);
+        writeFileSync(join(dir, 'low-traffic.test.yml'), readFileSync(LOW_TRAFFIC_TEST_FILE, 'utf8'));
+        const { status, output } = run('promtool', ['test', 'rules', 'low-traffic.test.yml'], dir);
+        if (status !== 0) throw new Error(output);
+        expect(output).toContain('SUCCESS');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
+
   test('every alert has unit tests that expect it to fire and to be quiet', () => {
-    const testText = readFileSync(RULES_TEST_FILE, 'utf8');
+    const testText = readFileSync(RULES_TEST_FILE, 'utf8') + readFileSync(LOW_TRAFFIC_TEST_FILE, 'utf8');
     expect(alerts.length).toBeGreaterThanOrEqual(7);
     for (const alert of alerts) {
       const blocks = testText.split(`alertname: ${alert}\n`).slice(1);

@@ -1,4 +1,4 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ACCESS_LOG_FIELDS, deployedRoutes } from '../../lib/api-stack.js';
 import {
   type BuiltPlatform,
@@ -27,21 +27,29 @@ const TABLE_WRITE = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
 ];
+/** The signing secret's ARN comes from SSM at deploy time (lib/constructs/shared-parameter.ts). */
+const SECRET = 'ssm:mlopsdevsecretsjwtsigningkey';
 const SECRET_READ_WRITE = {
-  'secretsmanager:DescribeSecret': ['JwtSigningKey'],
-  'secretsmanager:GetSecretValue': ['JwtSigningKey'],
-  'secretsmanager:PutSecretValue': ['JwtSigningKey'],
+  'secretsmanager:DescribeSecret': [SECRET],
+  'secretsmanager:GetSecretValue': [SECRET],
+  'secretsmanager:PutSecretValue': [SECRET],
 };
+const BUCKET = 'arn:AWS::Partition:s3:::ssm:mlopsdevbucketsartifacts';
 /** The published public keys (auth/jwks.json): what predict and admin verify tokens with. */
 const JWKS_READ = {
-  's3:GetObject': ['ArtifactBucket.Arn/auth/*'],
-  's3:ListBucket': ['ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["auth/*"]}}'],
+  's3:GetObject': [`${BUCKET}/auth/*`],
+  's3:ListBucket': [`${BUCKET} if {"StringLike":{"s3:prefix":["auth/*"]}}`],
 };
+const TABLE = (id: string) =>
+  `arn:AWS::Partition:dynamodb:AWS::Region:AWS::AccountId:table/ssm:mlopsdevtables${id}`;
 
-/** Expected permissions: own log group, X-Ray, plus `extra`. */
+/** Every function remote-writes its metrics to the AMP workspace (the default, metricsRemoteWrite=amp). */
+const AMP = { 'aps:RemoteWrite': ['PrometheusWorkspace.Arn'] };
+
+/** Expected permissions: own log group, X-Ray, AMP remote write, plus `extra`. */
 function expected(construct: string, extra: Record<string, string[]>): Record<string, string[]> {
   const logs = Object.fromEntries(LOGS.map((action) => [action, [`${construct}LogGroup.Arn`]]));
-  const all = { ...logs, ...XRAY, ...extra };
+  const all = { ...logs, ...XRAY, ...AMP, ...extra };
   return Object.fromEntries(
     Object.entries(all)
       .sort(([a], [b]) => a.localeCompare(b))
@@ -62,9 +70,9 @@ function merge(...parts: Record<string, string[]>[]): Record<string, string[]> {
   return merged;
 }
 
-const REGISTRY = ['RegistryTable.Arn', 'RegistryTable.Arn/index/byRun'];
-const RUNS = ['RunsTable.Arn', 'RunsTable.Arn/index/byExperiment', 'RunsTable.Arn/index/byMetric'];
-const USERS = ['UsersTable.Arn'];
+const REGISTRY = [TABLE('registry'), `${TABLE('registry')}/index/byRun`];
+const RUNS = [TABLE('runs'), `${TABLE('runs')}/index/byExperiment`, `${TABLE('runs')}/index/byMetric`];
+const USERS = [TABLE('users')];
 
 describe('ApiStack', () => {
   let built: BuiltPlatform;
@@ -86,13 +94,12 @@ describe('ApiStack', () => {
       ]);
     });
 
-    it('runs every function as ESM on Node.js 22, ARM64, traced, with source maps and its own log group', () => {
+    it('runs every function as ESM on Node.js 24, ARM64, with source maps and its own log group', () => {
       for (const fn of Object.values(resourcesOf(api, 'AWS::Lambda::Function'))) {
         expect(fn.Properties).toMatchObject({
-          Runtime: 'nodejs22.x',
+          Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
-          TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/FunctionLogGroup/) } },
           Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
         });
@@ -111,10 +118,77 @@ describe('ApiStack', () => {
       expect(fn.Properties.Timeout).toBe(timeout);
     });
 
-    it('keeps function logs for the configured retention', () => {
+    it('traces every function but predict (X-Ray cost, docs/cost.md); -c predictTracing=true traces it too', () => {
+      const fns = resourcesOf(api, 'AWS::Lambda::Function');
+      for (const [id, fn] of Object.entries(fns)) {
+        expect({ id, mode: fn.Properties.TracingConfig.Mode }).toEqual({
+          id,
+          mode: id.startsWith('PredictFunction') ? 'PassThrough' : 'Active',
+        });
+      }
+    });
+
+    it('keeps function logs for the configured retention; access logs under /aws/vendedlogs/', () => {
       const groups = resourcesOf(api, 'AWS::Logs::LogGroup');
       expect(Object.keys(groups)).toHaveLength(6); // 5 functions + API access logs
       for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
+      const access = Object.entries(groups).find(([id]) => id.startsWith('AccessLogs'))![1];
+      expect(access.Properties.LogGroupName['Fn::Join'][1][0]).toBe('/aws/vendedlogs/apigateway/mlops-dev-');
+    });
+
+    it('reserves no concurrency by default (a new account may have too little to reserve)', () => {
+      for (const fn of Object.values(resourcesOf(api, 'AWS::Lambda::Function'))) {
+        expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+      }
+    });
+
+    it('train: asynchronous invocations are not retried and fail into the training-failure queue', () => {
+      api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionLogicalId(api, 'TrainFunction') },
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 21_600,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrainingFailureQueue'), 'Arn'] },
+          },
+        },
+      });
+      api.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    });
+
+    it('reads table, bucket and secret names from SSM at deploy time, never from another stack', () => {
+      const parameters = api.toJSON().Parameters as Record<string, CfnJson>;
+      const ssm = Object.values(parameters)
+        .filter((p) => p.Type === 'AWS::SSM::Parameter::Value<String>' && p.Default.startsWith('/mlops/'))
+        .map((p) => p.Default)
+        .sort();
+      expect(ssm).toEqual([
+        '/mlops/dev/buckets/artifacts',
+        '/mlops/dev/secrets/jwt-signing-key',
+        '/mlops/dev/tables/registry',
+        '/mlops/dev/tables/runs',
+        '/mlops/dev/tables/users',
+      ]);
+      const text = JSON.stringify(api.toJSON());
+      for (const producer of [
+        'UsersTable',
+        'RegistryTable',
+        'RunsTable',
+        'ArtifactBucket',
+        'JwtSigningKey',
+      ]) {
+        expect({ producer, referenced: text.includes(producer) }).toEqual({ producer, referenced: false });
+      }
+      // The producers write exactly those parameters, from their own resources.
+      const written = [
+        ...Object.values(resourcesOf(built.templates.storage, 'AWS::SSM::Parameter')),
+        ...Object.values(resourcesOf(built.templates.secrets, 'AWS::SSM::Parameter')),
+      ].map((p) => p.Properties.Name);
+      expect(written.sort()).toEqual(ssm);
+      // Deployed after the data stacks, though no reference says so.
+      expect(built.platform.api.dependencies).toEqual(
+        expect.arrayContaining([built.platform.storage, built.platform.secrets]),
+      );
     });
 
     it('passes the configuration each function reads', () => {
@@ -134,10 +208,10 @@ describe('ApiStack', () => {
           'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'],
         });
       }
-      expect(env('PredictFunction')).toMatchObject({
-        DEFAULT_MODEL_NAME: 'iris',
-        MODEL_REFRESH_SECONDS: '60',
-      });
+      // Runtime defaults (model refresh interval, batch size) live in core only.
+      expect(env('PredictFunction')).toMatchObject({ DEFAULT_MODEL_NAME: 'iris' });
+      for (const name of ['MODEL_REFRESH_SECONDS', 'MAX_BATCH_ROWS'])
+        expect(env('PredictFunction')).not.toHaveProperty(name);
       expect(env('TrainFunction')).toMatchObject({
         DEFAULT_MODEL_NAME: 'iris',
         DEFAULT_DATASET: 'builtin:iris',
@@ -148,6 +222,7 @@ describe('ApiStack', () => {
         Ref: functionLogicalId(api, 'TrainFunction'),
       });
       expect(Object.keys(env('DocsFunction')).sort()).toEqual([
+        'AMP_REMOTE_WRITE_URL',
         'MLOPS_CODE_VERSION',
         'MLOPS_STAGE',
         'NODE_OPTIONS',
@@ -161,8 +236,8 @@ describe('ApiStack', () => {
         expected(
           'AuthFunction',
           merge(SECRET_READ_WRITE, tableActions([...TABLE_READ, ...TABLE_WRITE], USERS), JWKS_READ, {
-            's3:PutObject': ['ArtifactBucket.Arn/auth/*'],
-            's3:AbortMultipartUpload': ['ArtifactBucket.Arn/auth/*'],
+            's3:PutObject': [`${BUCKET}/auth/*`],
+            's3:AbortMultipartUpload': [`${BUCKET}/auth/*`],
           }),
         ),
       );
@@ -173,8 +248,8 @@ describe('ApiStack', () => {
         expected(
           'PredictFunction',
           merge(tableActions(TABLE_READ, REGISTRY), {
-            's3:GetObject': ['ArtifactBucket.Arn/auth/*', 'ArtifactBucket.Arn/runs/*'],
-            's3:ListBucket': ['ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["runs/*","auth/*"]}}'],
+            's3:GetObject': [`${BUCKET}/auth/*`, `${BUCKET}/runs/*`],
+            's3:ListBucket': [`${BUCKET} if {"StringLike":{"s3:prefix":["runs/*","auth/*"]}}`],
           }),
         ),
       );
@@ -189,18 +264,12 @@ describe('ApiStack', () => {
         expected(
           'AdminFunction',
           merge(tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), {
-            'dynamodb:GetItem': [`UsersTable.Arn if ${JSON.stringify(attributes)}`],
+            'dynamodb:GetItem': [`${TABLE('users')} if ${JSON.stringify(attributes)}`],
             'lambda:InvokeFunction': ['TrainFunction.Arn'],
-            's3:AbortMultipartUpload': ['ArtifactBucket.Arn/datasets/*'],
-            's3:GetObject': [
-              'ArtifactBucket.Arn/auth/*',
-              'ArtifactBucket.Arn/datasets/*',
-              'ArtifactBucket.Arn/runs/*',
-            ],
-            's3:ListBucket': [
-              'ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["auth/*","runs/*","datasets/*"]}}',
-            ],
-            's3:PutObject': ['ArtifactBucket.Arn/datasets/*'],
+            's3:AbortMultipartUpload': [`${BUCKET}/datasets/*`],
+            's3:GetObject': [`${BUCKET}/auth/*`, `${BUCKET}/datasets/*`, `${BUCKET}/runs/*`],
+            's3:ListBucket': [`${BUCKET} if {"StringLike":{"s3:prefix":["auth/*","runs/*","datasets/*"]}}`],
+            's3:PutObject': [`${BUCKET}/datasets/*`],
           }),
         ),
       );
@@ -215,10 +284,15 @@ describe('ApiStack', () => {
         expected(
           'TrainFunction',
           merge(tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), {
-            's3:GetObject': ['ArtifactBucket.Arn/datasets/*', 'ArtifactBucket.Arn/runs/*'],
-            's3:ListBucket': ['ArtifactBucket.Arn if {"StringLike":{"s3:prefix":["runs/*","datasets/*"]}}'],
-            's3:PutObject': ['ArtifactBucket.Arn/runs/*'],
-            's3:AbortMultipartUpload': ['ArtifactBucket.Arn/runs/*'],
+            's3:GetObject': [`${BUCKET}/datasets/*`, `${BUCKET}/runs/*`],
+            's3:ListBucket': [`${BUCKET} if {"StringLike":{"s3:prefix":["runs/*","datasets/*"]}}`],
+            's3:PutObject': [`${BUCKET}/runs/*`],
+            's3:PutObjectTagging': [`${BUCKET}/runs/*`],
+            's3:AbortMultipartUpload': [`${BUCKET}/runs/*`],
+            // Lambda's on-failure destination writes as the function (CDK's SqsDestination grant).
+            'sqs:GetQueueAttributes': ['TrainingFailureQueue.Arn'],
+            'sqs:GetQueueUrl': ['TrainingFailureQueue.Arn'],
+            'sqs:SendMessage': ['TrainingFailureQueue.Arn'],
           }),
         ),
       );
@@ -323,8 +397,19 @@ describe('ApiStack', () => {
       }
     });
 
-    it('outputs the API URL', () => {
+    it('routes everything else ($default) to the docs function, which answers 404/405 in the envelope', () => {
+      const routes = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Route'));
+      expect(routes.map((r) => r.Properties.RouteKey)).toContain('$default');
+      expect(routes).toHaveLength(deployedRoutes().length + 1);
+      const fallback = routes.find((r) => r.Properties.RouteKey === '$default')!;
+      const integrationId = fallback.Properties.Target['Fn::Join'][1][1].Ref;
+      const integration = resourcesOf(api, 'AWS::ApiGatewayV2::Integration')[integrationId];
+      expect(flatten(integration.Properties.IntegrationUri)).toBe('DocsFunction.Arn');
+    });
+
+    it('outputs the API URL and the training-failure queue', () => {
       api.hasOutput('ApiUrl', {});
+      api.hasOutput('TrainingFailureQueueUrl', {});
     });
   });
 });
@@ -338,6 +423,7 @@ describe('ApiStack with CORS and provisioned concurrency (prod)', () => {
         alertEmail: 'ops@example.com',
         corsOrigins: ['https://app.example.com'],
         predictProvisionedConcurrency: 2,
+        reservedConcurrency: 'train=2,predict=20',
       },
     }).templates.api;
   });
@@ -370,5 +456,15 @@ describe('ApiStack with CORS and provisioned concurrency (prod)', () => {
     for (const group of Object.values(api.findResources('AWS::Logs::LogGroup'))) {
       expect(group['DeletionPolicy']).toBe('Retain');
     }
+  });
+
+  it('reserves the concurrency the context names, per function', () => {
+    const reserved = Object.fromEntries(
+      Object.entries(resourcesOf(api, 'AWS::Lambda::Function')).map(([id, fn]) => [
+        id.replace(/[0-9A-F]{8}$/, ''),
+        fn.Properties.ReservedConcurrentExecutions,
+      ]),
+    );
+    expect(reserved).toMatchObject({ TrainFunction: 2, PredictFunction: 20, AuthFunction: undefined });
   });
 });

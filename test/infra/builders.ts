@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { loadConfig, type PlatformConfig } from '../../lib/config.js';
-import { createPlatform, type Platform } from '../../lib/platform.js';
+import { createApp } from '../../lib/platform.js';
 
 /**
  * Small builders for the infra tests. One fresh App per call; test files call them once in
@@ -30,19 +31,14 @@ export function contextSource(context: Record<string, unknown>) {
   return { node: { tryGetContext: (key: string) => context[key] } };
 }
 
+export type BuiltStacks = ReturnType<typeof createApp>;
+
 export interface BuiltPlatform {
   readonly app: App;
   readonly config: PlatformConfig;
-  readonly platform: Platform;
-  readonly templates: {
-    storage: Template;
-    secrets: Template;
-    api: Template;
-    schedule: Template;
-    /** Absent with `console: false`. */
-    console?: Template;
-    consoleContent?: Template;
-  };
+  /** All six stacks, as `cdk deploy --all` creates them. */
+  readonly platform: BuiltStacks;
+  readonly templates: Record<keyof BuiltStacks, Template>;
 }
 
 export interface BuildOptions {
@@ -56,7 +52,7 @@ export interface BuildOptions {
   readonly outdir?: string;
 }
 
-/** Builds the whole app exactly as bin/app.ts does and synthesizes it once. */
+/** Builds the whole app exactly as bin/app.ts does (all six stacks) and synthesizes it once. */
 export function buildPlatform(options: BuildOptions = {}): BuiltPlatform {
   const context = { ...DEFAULT_CONTEXT, ...options.context };
   const app = new App({
@@ -64,21 +60,12 @@ export function buildPlatform(options: BuildOptions = {}): BuiltPlatform {
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
   const config = loadConfig(app);
-  const platform = createPlatform(app, config);
+  const platform = createApp(app, config);
   app.synth();
-  return {
-    app,
-    config,
-    platform,
-    templates: {
-      storage: Template.fromStack(platform.storage),
-      secrets: Template.fromStack(platform.secrets),
-      api: Template.fromStack(platform.api),
-      schedule: Template.fromStack(platform.schedule),
-      ...(platform.console ? { console: Template.fromStack(platform.console) } : {}),
-      ...(platform.consoleContent ? { consoleContent: Template.fromStack(platform.consoleContent) } : {}),
-    },
-  };
+  const templates = Object.fromEntries(
+    Object.entries(platform).map(([key, stack]) => [key, Template.fromStack(stack)]),
+  ) as Record<keyof BuiltStacks, Template>;
+  return { app, config, platform, templates };
 }
 
 /** cdk-nag AWS Solutions findings for one stack, split by severity (after synth). */
@@ -89,6 +76,34 @@ export function nagFindings(stack: Stack): { errors: string[]; warnings: string[
       .filter((v) => v.severity === severity)
       .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
   return { errors: describe('error'), warnings: describe('warning') };
+}
+
+/**
+ * Every cdk-nag acknowledgment under `scope` that suppressed no finding (as `<construct path>
+ * <rule id>`), found by running the AWS Solutions pack with its acknowledgment lookup observed:
+ * an acknowledgment is used when a resource's finding is matched by it (the nearest one upwards).
+ */
+export function unusedAcknowledgements(scope: IConstruct): string[] {
+  const key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
+  const idsOf = (construct: IConstruct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === key && entry.data)
+      .flatMap((entry) => Object.keys(entry.data as object).map((k) => k.replace(/^annotation::/i, '')));
+  const used = new Set<string>();
+  const pack = new AwsSolutionsChecks();
+  (pack as unknown as { isAcknowledged: (resource: IConstruct, ruleId: string) => boolean }).isAcknowledged =
+    (resource, ruleId) => {
+      for (let current: IConstruct | undefined = resource; current; current = current.node.scope) {
+        if (idsOf(current).includes(ruleId)) {
+          used.add(`${current.node.path} ${ruleId}`);
+          return true;
+        }
+      }
+      return false;
+    };
+  pack.validateScope(scope);
+  const all = scope.node.findAll().flatMap((c) => idsOf(c).map((id) => `${c.node.path} ${id}`));
+  return [...new Set(all)].filter((ack) => !used.has(ack)).sort();
 }
 
 /** A synthesized resource, loosely typed: tests read the properties they assert on. */
@@ -151,17 +166,29 @@ export function flatten(value: CfnJson): string {
   if (typeof value === 'string') return value;
   if (value['Fn::Join']) return value['Fn::Join'][1].map(flatten).join(value['Fn::Join'][0]);
   if (value['Fn::GetAtt']) return `${stripHash(value['Fn::GetAtt'][0])}.${value['Fn::GetAtt'][1]}`;
-  if (value.Ref) return stripHash(value.Ref);
+  if (value.Ref) return ssmParameter(value.Ref) ?? stripHash(value.Ref);
   const output = value['Fn::GetStackOutput'] ?? value['Fn::ImportValue'];
   if (output) {
     const name: string = output.OutputName ?? JSON.stringify(output);
     const getAtt = /FnGetAtt([A-Za-z]+?)[0-9A-F]{8}([A-Za-z]+?)[0-9A-F]{8}$/.exec(name);
     if (getAtt) return `${getAtt[1]}.${getAtt[2]}`;
+    // An L1 resource's logical id has no hash: `PublishOutputFnGetAttPrometheusWorkspaceArnCA1E6E75`.
+    const l1 = /FnGetAtt([A-Za-z]+?)(Arn)[0-9A-F]{8}$/.exec(name);
+    if (l1) return `${l1[1]}.${l1[2]}`;
     const ref = /Ref([A-Za-z]+?)[0-9A-F]{8}[0-9A-F]{8}$/.exec(name);
     if (ref) return ref[1]!;
     return name;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * A deploy-time SSM parameter (lib/constructs/shared-parameter.ts) as `ssm:<key>`: CDK names it
+ * `SsmParameterValue<name without slashes><hash>Parameter`, e.g. `ssm:mlopsdevtablesusers`.
+ */
+function ssmParameter(logicalId: string): string | undefined {
+  const match = /^SsmParameterValue(.+?)[0-9A-F]{32}Parameter$/.exec(logicalId);
+  return match ? `ssm:${match[1]}` : undefined;
 }
 
 function stripHash(logicalId: string): string {

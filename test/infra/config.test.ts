@@ -145,4 +145,25 @@ describe('scheduleExpressionProblem', () => {
   ])('accepts %s', (expression) => {
     expect(scheduleExpressionProblem(expression)).toBeUndefined();
   });
+
+  it('reads the deploy switches: Grafana and predict tracing off by default, reserved concurrency per function', () => {
+    expect(testConfig()).toMatchObject({ grafana: false, predictTracing: false, reservedConcurrency: {} });
+    expect(
+      testConfig({ grafana: 'true', predictTracing: 'true', reservedConcurrency: 'train=2, predict=20' }),
+    ).toMatchObject({
+      grafana: true,
+      predictTracing: true,
+      reservedConcurrency: { train: 2, predict: 20 },
+    });
+    expect(testConfig({ reservedConcurrency: { docs: 1 } }).reservedConcurrency).toEqual({ docs: 1 });
+  });
+
+  it.each([
+    ['reservedConcurrency', 'trainer=2'],
+    ['reservedConcurrency', 'train=0'],
+    ['reservedConcurrency', 'train=two'],
+    ['grafana', 'yes please'],
+  ])('refuses %s=%s naming the key', (key, value) => {
+    expect(configError({ [key]: value })?.keys).toEqual([key]);
+  });
 });

@@ -1,12 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { parse } from 'yaml';
+import { deployedRoutes } from '../../lib/api-stack.js';
 import { loadConfig } from '../../lib/config.js';
+import { ALARM_TABLE, prometheusAlerts } from '../../lib/constructs/alarm-table.js';
 import { type FunctionId, functionIds } from '../../lib/constructs/bundling.js';
 import { readAlertRules } from '../../lib/constructs/monitoring-rules.js';
-import { createMonitoring, type MonitoredApi } from '../../lib/monitoring-stack.js';
+import { createMonitoring, type MonitoredApi } from '../../lib/platform.js';
 import { type CfnJson, DEFAULT_CONTEXT, nagFindings, resourcesOf } from './builders.js';
 
 /**
@@ -17,6 +21,7 @@ import { type CfnJson, DEFAULT_CONTEXT, nagFindings, resourcesOf } from './build
 class StandInApi extends Stack implements MonitoredApi {
   readonly functions: Record<FunctionId, lambda.Function>;
   readonly httpApi: apigwv2.HttpApi;
+  readonly trainingFailureQueue: sqs.Queue;
   constructor(app: App) {
     super(app, 'StandInApi');
     const fn = (id: string) =>
@@ -30,17 +35,15 @@ class StandInApi extends Stack implements MonitoredApi {
       lambda.Function
     >;
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi');
+    this.trainingFailureQueue = new sqs.Queue(this, 'TrainingFailureQueue');
   }
 }
 
-function build(
-  context: Record<string, unknown> = {},
-  options: { grafanaWorkspace?: boolean; remoteWrite?: boolean } = {},
-) {
+function build(context: Record<string, unknown> = {}) {
   const app = new App({ context: { ...DEFAULT_CONTEXT, ...context } });
   const config = loadConfig(app);
   const api = new StandInApi(app);
-  const stacks = createMonitoring(app, config, { api }, undefined, options);
+  const stacks = createMonitoring(app, config, { api });
   app.synth();
   return {
     api,
@@ -51,7 +54,7 @@ function build(
   };
 }
 
-const built = build({ stage: 'prod', alertEmail: 'oncall@example.com' });
+const built = build({ stage: 'prod', alertEmail: 'oncall@example.com', grafana: true });
 const rules = readAlertRules();
 
 describe('alerting stack', () => {
@@ -63,12 +66,19 @@ describe('alerting stack', () => {
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  test('AMP workspace with the rule file as its rule groups namespace', () => {
+  test('AMP workspace whose rule groups namespace holds the model alerts only (the rest alarm in CloudWatch)', () => {
     const t = built.alertingTemplate;
     t.resourceCountIs('AWS::APS::Workspace', 1);
     const namespaces = Object.values(resourcesOf(t, 'AWS::APS::RuleGroupsNamespace'));
     expect(namespaces).toHaveLength(1);
-    expect(namespaces[0].Properties.Data).toBe(rules.text);
+    const data = parse(namespaces[0].Properties.Data) as { groups: { rules: CfnJson[] }[] };
+    const alerts = data.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
+    expect(alerts.sort()).toEqual(['MlopsProductionAccuracyLow', 'MlopsProductionModelStale']);
+    // Every threshold (recording rule) stays, so the AMP alerts compare against the same numbers.
+    const records = data.groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : [])));
+    expect(records).toEqual(
+      expect.arrayContaining(Object.keys(rules.thresholds).map((k) => `mlops:threshold:${k}`)),
+    );
     expect(namespaces[0].Properties.Workspace).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
   });
 
@@ -138,16 +148,53 @@ describe('monitoring stack', () => {
     Object.values(resourcesOf(built.monitoringTemplate, 'AWS::CloudWatch::Alarm')) as CfnJson[];
   const byName = (name: string) => alarms().find((a) => a.Properties.AlarmName === `mlops-prod-${name}`);
 
-  test('one CloudWatch alarm per Prometheus alert, named after it, each to the topic on ALARM and OK', () => {
+  test('one route per condition: each alert is a CloudWatch alarm or an AMP rule, never both', () => {
+    const amp = prometheusAlerts(true);
     for (const alert of rules.alerts) {
-      const matching = alarms().filter((a) =>
+      const inCloudWatch = alarms().some((a) =>
         String(a.Properties.AlarmName).startsWith(`mlops-prod-${alert}`),
       );
-      expect({ alert, found: matching.length > 0 }).toEqual({ alert, found: true });
+      const expected =
+        alert === 'MlopsLowPredictionRate' ? 'off' : amp.includes(alert) ? 'amp' : 'cloudwatch';
+      const actual = inCloudWatch ? 'cloudwatch' : amp.includes(alert) ? 'amp' : 'off';
+      expect({ alert, route: actual }).toEqual({ alert, route: expected });
     }
+    // Every alert of the rule file is in the table, and the table names no alert the file lacks.
+    expect(
+      ALARM_TABLE.filter((d) => d.inRuleFile)
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual([...rules.alerts].sort());
+  });
+
+  test('ALARM notifications only, to the topic: an OK action would mail every alarm on its first evaluation', () => {
     for (const alarm of alarms()) {
       expect(alarm.Properties.AlarmActions).toHaveLength(1);
-      expect(alarm.Properties.OKActions).toEqual(alarm.Properties.AlarmActions);
+      expect(alarm.Properties.OKActions).toBeUndefined();
+      expect(alarm.Properties.AlarmDescription).toMatch(/Runbook: docs\/monitoring.md#runbook/);
+    }
+  });
+
+  test('every dead-letter queue alarms on a waiting message, keeping its state when SQS stops reporting', () => {
+    const dlq = alarms().filter((a) =>
+      String(a.Properties.AlarmName).startsWith('mlops-prod-MlopsDeadLetters'),
+    );
+    expect(dlq.map((a) => a.Properties.AlarmName)).toEqual(['mlops-prod-MlopsDeadLetters-training-failures']);
+    expect(dlq[0].Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'ignore',
+    });
+  });
+
+  test('quiet when idle: no alarm treats missing data as breaching unless it watches traffic on purpose', () => {
+    for (const alarm of alarms()) {
+      expect({ name: alarm.Properties.AlarmName, missing: alarm.Properties.TreatMissingData }).toEqual({
+        name: alarm.Properties.AlarmName,
+        missing: expect.stringMatching(/^(notBreaching|ignore)$/),
+      });
     }
   });
 
@@ -155,7 +202,7 @@ describe('monitoring stack', () => {
     const latency = alarms().filter((a) =>
       String(a.Properties.AlarmName).startsWith('mlops-prod-MlopsHighLatencyP95'),
     );
-    expect(latency.length).toBe(Object.keys(built.monitoring.alarms.latency).length);
+    expect(latency.length).toBe(deployedRoutes().length);
     const predict = byName('MlopsHighLatencyP95-POST-predict');
     expect(predict.Properties).toMatchObject({
       MetricName: 'mlops_http_request_duration_seconds',
@@ -181,31 +228,26 @@ describe('monitoring stack', () => {
       expect(server).toContain(`"Value":"${code}"`);
     expect(server).toContain('"MetricName":"5xx"');
 
-    expect(byName('MlopsLowPredictionRate').Properties).toMatchObject({
-      MetricName: 'mlops_predictions_total',
-      Threshold: rules.thresholds.predictions_per_minute,
-      ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching',
-      EvaluationPeriods: 10,
+    // No minimum rate configured (threshold 0): no traffic alarm at all.
+    expect(byName('MlopsLowPredictionRate')).toBeUndefined();
+    // Model signals are AMP's while the functions write there.
+    expect(byName('MlopsProductionModelStale')).toBeUndefined();
+    expect(byName('MlopsProductionAccuracyLow')).toBeUndefined();
+    // FAILED runs only: crashes and timeouts end no run and alarm once, through the failure queue.
+    expect(byName('MlopsTrainingFailed').Properties).toMatchObject({
+      MetricName: 'mlops_training_runs_total',
+      Dimensions: expect.arrayContaining([{ Name: 'status', Value: 'FAILED' }]),
     });
-    expect(byName('MlopsProductionModelStale').Properties).toMatchObject({
-      MetricName: 'mlops_production_model_age_seconds',
-      Threshold: 129600,
-    });
-    expect(byName('MlopsProductionAccuracyLow').Properties).toMatchObject({
-      MetricName: 'mlops_production_model_accuracy',
-      Threshold: rules.thresholds.production_accuracy,
-      ComparisonOperator: 'LessThanThreshold',
-    });
-    const training = JSON.stringify(byName('MlopsTrainingFailed').Properties.Metrics);
-    expect(training).toContain('"Value":"FAILED"');
-    expect(training).toContain('"MetricName":"Errors"');
     expect(byName('MlopsModelLoadFailed').Properties.MetricName).toBe('mlops_model_load_failures_total');
   });
 
-  test('a CloudWatch dashboard and a Grafana workspace with AMP and CloudWatch data sources', () => {
+  test('a CloudWatch dashboard, named per stage and region, and (grafana=true) a Grafana workspace', () => {
     const t = built.monitoringTemplate;
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const dashboard = Object.values(resourcesOf(t, 'AWS::CloudWatch::Dashboard'))[0] as CfnJson;
+    expect(dashboard.Properties.DashboardName).toEqual({
+      'Fn::Join': ['', ['mlops-prod-', { Ref: 'AWS::Region' }]],
+    });
     t.hasResourceProperties('AWS::Grafana::Workspace', {
       DataSources: ['PROMETHEUS', 'CLOUDWATCH'],
       PermissionType: 'CUSTOMER_MANAGED',
@@ -240,10 +282,77 @@ describe('cdk-nag AwsSolutions', () => {
   );
 });
 
-test('dev without alertEmail: no subscription; Grafana and remote write can be left out', () => {
-  const dev = build({ stage: 'dev' }, { grafanaWorkspace: false, remoteWrite: false });
+test('dashboard threshold lines come from the rule file', () => {
+  const parts: CfnJson[] = (
+    Object.values(resourcesOf(built.monitoringTemplate, 'AWS::CloudWatch::Dashboard'))[0] as CfnJson
+  ).Properties.DashboardBody['Fn::Join'][1];
+  const body = parts.map((p) => (typeof p === 'string' ? p : 'ref')).join('');
+  expect(body).toContain(`"value":${rules.thresholds.latency_p95_seconds},"label":"p95 alert"`);
+  expect(body).toContain(`"value":${rules.thresholds.error_ratio * 100},"label":"error-ratio alert"`);
+  expect(body).toContain(`"value":${rules.thresholds.production_accuracy},"label":"accuracy alert"`);
+  expect(body).not.toContain('traffic-drop alert');
+});
+
+test('a configured minimum prediction rate adds the traffic alarm (no data is breaching, on purpose)', () => {
+  const withRate = readAlertRules();
+  const configured = { ...withRate, thresholds: { ...withRate.thresholds, predictions_per_minute: 100 } };
+  const app = new App({ context: { ...DEFAULT_CONTEXT } });
+  const { monitoring } = createMonitoring(app, loadConfig(app), { api: new StandInApi(app) }, undefined, {
+    rules: configured,
+  });
+  const alarm = Object.values(resourcesOf(Template.fromStack(monitoring), 'AWS::CloudWatch::Alarm')).find(
+    (a) => (a as CfnJson).Properties.AlarmName === 'mlops-dev-MlopsLowPredictionRate',
+  ) as CfnJson;
+  expect(alarm.Properties).toMatchObject({
+    MetricName: 'mlops_predictions_total',
+    Threshold: 100,
+    ComparisonOperator: 'LessThanThreshold',
+    TreatMissingData: 'breaching',
+    EvaluationPeriods: 10,
+  });
+});
+
+test('default dev without AMP: no workspace, no Grafana, no subscription; model alerts alarm in CloudWatch', () => {
+  const dev = build({ stage: 'dev', metricsRemoteWrite: 'off' });
   dev.alertingTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
+  dev.alertingTemplate.resourceCountIs('AWS::APS::Workspace', 0);
   dev.monitoringTemplate.resourceCountIs('AWS::Grafana::Workspace', 0);
   dev.apiTemplate.resourceCountIs('AWS::IAM::Policy', 0);
   expect(dev.api.dependencies).toEqual([]);
+  const names = Object.values(resourcesOf(dev.monitoringTemplate, 'AWS::CloudWatch::Alarm')).map(
+    (a) => (a as CfnJson).Properties.AlarmName,
+  );
+  expect(names).toEqual(
+    expect.arrayContaining(['mlops-dev-MlopsProductionModelStale', 'mlops-dev-MlopsProductionAccuracyLow']),
+  );
+  const stale = Object.values(resourcesOf(dev.monitoringTemplate, 'AWS::CloudWatch::Alarm')).find(
+    (a) => (a as CfnJson).Properties.AlarmName === 'mlops-dev-MlopsProductionModelStale',
+  ) as CfnJson;
+  expect(stale.Properties).toMatchObject({
+    MetricName: 'mlops_production_model_age_seconds',
+    Threshold: rules.thresholds.model_age_seconds,
+  });
 }, 180_000); // a synth takes seconds alone, far longer on a loaded 2-core machine
+
+test('every alarm has a runbook line in docs/monitoring.md', () => {
+  const doc = readFileSync(new URL('../../docs/monitoring.md', import.meta.url), 'utf8');
+  const runbook = doc.slice(doc.indexOf('## Runbook'), doc.indexOf('\n## ', doc.indexOf('## Runbook') + 1));
+  const rows = runbook.split('\n').filter((line) => line.startsWith('| `Mlops'));
+  const named = rows.map((row) => /^\| `([^`]+)`/.exec(row)![1]!);
+  const alarmNames = Object.values(resourcesOf(built.monitoringTemplate, 'AWS::CloudWatch::Alarm')).map((a) =>
+    String((a as CfnJson).Properties.AlarmName).replace(/^mlops-prod-/, ''),
+  );
+  for (const definition of ALARM_TABLE) {
+    expect({ alarm: definition.name, row: named.some((n) => n.startsWith(definition.name)) }).toEqual({
+      alarm: definition.name,
+      row: true,
+    });
+  }
+  // Every deployed alarm is covered by a row (per-route and per-queue rows name the pattern).
+  for (const name of alarmNames) {
+    const covered = named.some(
+      (n) => n === name || (n.endsWith('<route>') && name.startsWith(n.replace('<route>', ''))),
+    );
+    expect({ name, covered }).toEqual({ name, covered: true });
+  }
+});

@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ARTIFACT_BUCKET } from '../../core/config/tables.js';
 import { StorageStack } from '../../lib/storage-stack.js';
 import { DEFAULT_CONTEXT, testConfig } from './builders.js';
 
@@ -112,7 +113,7 @@ describe('StorageStack', () => {
       });
     });
 
-    it('expires noncurrent versions and old objects under runs/ after the configured days', () => {
+    it('expires noncurrent versions, and only unregistered run artifacts (tagged pending) after the configured days', () => {
       const [, bucket] = artifactBucket(prod);
       expect(bucket['Properties']['LifecycleConfiguration']['Rules']).toEqual(
         expect.arrayContaining([
@@ -123,13 +124,32 @@ describe('StorageStack', () => {
             Status: 'Enabled',
           }),
           expect.objectContaining({
-            Id: 'expire-old-runs',
+            Id: 'expire-unregistered-run-artifacts',
             Prefix: 'runs/',
+            TagFilters: [
+              { Key: ARTIFACT_BUCKET.lifecycleTag.key, Value: ARTIFACT_BUCKET.lifecycleTag.pending },
+            ],
             ExpirationInDays: 90,
             Status: 'Enabled',
           }),
         ]),
       );
+    });
+
+    it("never expires a registered version's files: no current-version expiry without the pending tag", () => {
+      for (const stack of [prod, buildStorage({})]) {
+        const rules = artifactBucket(stack)[1]['Properties']['LifecycleConfiguration']['Rules'] as Record<
+          string,
+          unknown
+        >[];
+        for (const rule of rules.filter((r) => r['ExpirationInDays'] !== undefined || r['ExpirationDate'])) {
+          expect(rule['TagFilters']).toEqual([
+            { Key: ARTIFACT_BUCKET.lifecycleTag.key, Value: ARTIFACT_BUCKET.lifecycleTag.pending },
+          ]);
+        }
+      }
+      // The registration path sets the other value, which no rule matches.
+      expect(ARTIFACT_BUCKET.lifecycleTag.registered).not.toBe(ARTIFACT_BUCKET.lifecycleTag.pending);
     });
 
     it('keeps runs/ forever when artifactRetentionDays is 0', () => {
