@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   CONFLICT: 409,
   USER_EXISTS: 409,
   CONCURRENT_UPDATE: 409,
+  /** Promoting a version whose features or classes differ from production's, without force. */
+  SCHEMA_MISMATCH: 409,
   TOO_MANY_ATTEMPTS: 429,
   NO_MODEL: 503,
   MODEL_UNAVAILABLE: 503,

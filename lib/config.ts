@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../core/registry/names.js';
+import { MAX_TRIALS } from '../training/run-defaults.js';
 
 /**
  * Deploy-time configuration, read from CDK context once (cdk.json defaults, overridden with
@@ -223,11 +225,8 @@ const schema = z
       const problem = scheduleExpressionProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-    // The train event accepts 1-500 trials (core/api/admin-schemas.ts TrainBody).
-    trainingTrials: integer(1).refine((trials) => trials <= 500, 'must be at most 500'),
-    defaultModelName: z
-      .string({ error: 'must be a model name' })
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+    trainingTrials: integer(1).refine((trials) => trials <= MAX_TRIALS, `must be at most ${MAX_TRIALS}`),
+    defaultModelName: z.string({ error: 'must be a model name' }).regex(MODEL_NAME_PATTERN, MODEL_NAME_RULE),
     defaultDataset: z
       .string({ error: 'must be builtin:<name> or s3://bucket/key' })
       .regex(

@@ -117,6 +117,7 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     stackName: names.schedule,
     description: 'MLOps scheduled training',
     trainFunction: api.functions.train,
+    datasetBucket: storage.artifactBucket,
   });
   if (!site) return { storage, secrets, api, schedule };
   const consoleContent = new ConsoleContentStack(scope, names.consoleContent, {

@@ -1,10 +1,12 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ARTIFACT_BUCKET } from '../core/config/tables.js';
 import type { PlatformConfig } from './config.js';
 import { stagePolicy } from './defaults.js';
 import { acknowledge, acknowledgeResourceWildcards } from './nag.js';
@@ -12,16 +14,24 @@ import { acknowledge, acknowledgeResourceWildcards } from './nag.js';
 export interface TrainingScheduleStackProps extends StackProps {
   readonly config: PlatformConfig;
   readonly trainFunction: lambda.IFunction;
+  /**
+   * The bucket whose `datasets/<model>/` prefix the schedule retrains on (the artifact bucket; the
+   * train function may read that prefix). Without it the schedule trains the default dataset.
+   */
+  readonly datasetBucket?: s3.IBucket;
 }
 
 /** Retries and age limit for a missed training invocation (Scheduler → Lambda is asynchronous). */
 export const TRAINING_RETRY = { retryAttempts: 2, maxEventAge: Duration.hours(2) } as const;
 
 /**
- * The recurring training run: an EventBridge Scheduler schedule invoking the train function
- * with the default dataset. Invocations Scheduler cannot deliver after its retries land in an SQS
- * dead-letter queue; a delivered invocation that fails lands in the API stack's training-failure
- * queue (the function's on-failure destination). The monitoring stack alarms on both.
+ * The recurring retraining check: an EventBridge Scheduler schedule invoking the train function
+ * on the newest CSV under `s3://<artifact bucket>/datasets/<model>/` (the default dataset while
+ * that prefix is empty). Data byte-identical to what production (or the challenger) was trained
+ * on ends the run as SKIPPED, a healthy check, so a day without new data neither adds a version
+ * nor raises the freshness alert. Invocations Scheduler cannot deliver after its retries land in
+ * an SQS dead-letter queue; a delivered invocation that fails lands in the API stack's
+ * training-failure queue (the function's on-failure destination). The monitoring stack alarms on both.
  */
 export class TrainingScheduleStack extends Stack {
   readonly schedule: scheduler.Schedule;
@@ -58,11 +68,16 @@ export class TrainingScheduleStack extends Stack {
         'the wildcard covers versions/aliases of that one function only.',
     );
 
+    const payload = trainingPayload(config, props.datasetBucket?.bucketName);
     this.schedule = new scheduler.Schedule(this, 'TrainingSchedule', {
-      description: `Scheduled training of ${config.defaultModelName} on ${config.defaultDataset}`,
+      description: `Scheduled retraining of ${config.defaultModelName} on ${
+        props.datasetBucket
+          ? `the newest CSV under datasets/${config.defaultModelName}/`
+          : config.defaultDataset
+      }`,
       schedule: scheduler.ScheduleExpression.expression(config.trainingSchedule),
       target: new targets.LambdaInvoke(props.trainFunction, {
-        input: scheduler.ScheduleTargetInput.fromObject(trainingPayload(config)),
+        input: scheduler.ScheduleTargetInput.fromObject(payload),
         retryAttempts: TRAINING_RETRY.retryAttempts,
         maxEventAge: TRAINING_RETRY.maxEventAge,
         deadLetterQueue: this.deadLetterQueue,
@@ -75,26 +90,50 @@ export class TrainingScheduleStack extends Stack {
 /** The scheduled run's event; must parse as the train handler's `TrainEvent` (core/api/admin-schemas.ts). */
 // A type alias, not an interface, so it stays assignable to Record<string, unknown>.
 export type TrainingPayload = {
+  /** A growing location (S3 prefix: its newest object is trained on), or the default dataset. */
   readonly dataset: string;
+  /** Trained on while `dataset` is an empty prefix. */
+  readonly fallbackDataset?: string;
   readonly target: string;
   readonly modelName: string;
   readonly algorithm: 'auto';
   readonly trials: number;
+  /** Unchanged data ends the run as SKIPPED: no new version, and the check still counts as done. */
+  readonly skipUnchanged: true;
 };
 
 /**
- * What the schedule sends to the train function: the configured default dataset and model, with
- * an automatic algorithm search of `trainingTrials` trials.
+ * The S3 prefix the schedule retrains a model on: drop a new CSV there and the next run uses it.
  *
  * @example
- * trainingPayload(config); // { dataset: 'builtin:iris', target: 'species', modelName: 'iris', algorithm: 'auto', trials: 20 }
+ * retrainingPrefix('mlops-dev-artifacts', 'iris'); // 's3://mlops-dev-artifacts/datasets/iris/'
  */
-export function trainingPayload(config: PlatformConfig): TrainingPayload {
+export function retrainingPrefix(bucketName: string, modelName: string): string {
+  return `s3://${bucketName}/${ARTIFACT_BUCKET.datasetPrefix}${modelName}/`;
+}
+
+/**
+ * What the schedule sends to the train function: an automatic algorithm search of
+ * `trainingTrials` trials for the default model, on the newest CSV under its retraining prefix
+ * (the default dataset while that prefix is empty), skipping data production was trained on.
+ *
+ * @example
+ * trainingPayload(config, 'mlops-dev-artifacts');
+ * // { dataset: 's3://mlops-dev-artifacts/datasets/iris/', fallbackDataset: 'builtin:iris', target: 'species',
+ * //   modelName: 'iris', algorithm: 'auto', trials: 20, skipUnchanged: true }
+ */
+export function trainingPayload(config: PlatformConfig, datasetBucketName?: string): TrainingPayload {
   return {
-    dataset: config.defaultDataset,
+    ...(datasetBucketName
+      ? {
+          dataset: retrainingPrefix(datasetBucketName, config.defaultModelName),
+          fallbackDataset: config.defaultDataset,
+        }
+      : { dataset: config.defaultDataset }),
     target: config.defaultTarget,
     modelName: config.defaultModelName,
     algorithm: 'auto',
     trials: config.trainingTrials,
+    skipUnchanged: true,
   };
 }

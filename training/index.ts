@@ -4,8 +4,11 @@ export {
   GBT_DEFAULTS,
   LOGREG_DEFAULTS,
   PARAM_DEFAULTS,
+  PARAM_SPECS,
+  type ParamIssue,
+  type ParamSpec,
+  paramIssues,
   TREE_DEFAULTS,
-  unknownParams,
 } from './algorithms/defaults.js';
 export { RandomForest } from './algorithms/forest.js';
 export { GradientBoostedTrees } from './algorithms/gbt.js';
@@ -64,13 +67,18 @@ export {
 export { deriveSeed, mulberry32 } from './random.js';
 export {
   type Candidate,
+  type CandidateScore,
+  type EvaluationSplits,
+  evaluationSplits,
   PARAM_SPACES,
+  ranksAbove,
   runSearch,
   type SearchMetric,
   type SearchOptions,
   type SearchResult,
   type SearchSpaceOptions,
   type SearchStrategy,
+  scoreCandidate,
   scoreOf,
   searchSpace,
   type TrialReport,

@@ -1,3 +1,5 @@
+import { type NumberSpec, paramProblem } from './algorithms/defaults.js';
+
 export type Algorithm = 'logreg' | 'tree' | 'forest' | 'gbt';
 export const ALGORITHMS: readonly Algorithm[] = ['logreg', 'tree', 'forest', 'gbt'];
 
@@ -52,22 +54,14 @@ export function checkMatrix(X: unknown, nFeatures: number, name = 'X'): asserts 
   }
 }
 
-/** Reads a numeric param, enforcing integer-ness and range; names the parameter and its limits. */
-export function numberParam(
-  params: Params,
-  name: string,
-  fallback: number,
-  limits: { min: number; max: number; integer?: boolean },
-): number {
-  const v = params[name] ?? fallback;
-  if (typeof v !== 'number' || Number.isNaN(v))
-    throw new TypeError(`param ${name} must be a number, got ${String(v)}`);
-  if (limits.integer && !Number.isInteger(v))
-    throw new TypeError(`param ${name} must be an integer, got ${v}`);
-  if (v < limits.min || v > limits.max) {
-    throw new RangeError(`param ${name} must be in [${limits.min}, ${limits.max}], got ${v}`);
-  }
-  return v;
+/** Reads a numeric param through its spec (algorithms/defaults.ts): the default when absent, else checked. */
+export function numberParam(params: Params, name: string, spec: NumberSpec): number {
+  const value = params[name] ?? spec.default;
+  const problem = paramProblem(name, spec, value);
+  if (!problem) return value as number;
+  const typed =
+    typeof value === 'number' && !Number.isNaN(value) && (!spec.integer || Number.isInteger(value));
+  throw typed ? new RangeError(problem) : new TypeError(problem);
 }
 
 export function checkKnownParams(params: Params, known: readonly string[], algorithm: string): void {

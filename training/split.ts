@@ -1,5 +1,6 @@
 import { DatasetError } from './errors.js';
 import { checkSeed, mulberry32, shuffleInPlace } from './random.js';
+import { DEFAULT_SEED, DEFAULT_TEST_SIZE } from './run-defaults.js';
 
 export interface SplitIndices {
   train: number[];
@@ -28,8 +29,8 @@ export function stratifiedSplit(
   y: readonly number[],
   options: { testSize?: number; seed?: number } = {},
 ): SplitIndices {
-  const testSize = options.testSize ?? 0.2;
-  const seed = checkSeed(options.seed ?? 42);
+  const testSize = options.testSize ?? DEFAULT_TEST_SIZE;
+  const seed = checkSeed(options.seed ?? DEFAULT_SEED);
   if (typeof testSize !== 'number' || !(testSize > 0 && testSize < 1)) {
     throw new RangeError(`testSize must be in (0, 1), got ${testSize}`);
   }
@@ -51,7 +52,7 @@ export function stratifiedKFold(
   options: { k?: number; seed?: number } = {},
 ): SplitIndices[] {
   const k = options.k ?? 5;
-  const seed = checkSeed(options.seed ?? 42);
+  const seed = checkSeed(options.seed ?? DEFAULT_SEED);
   if (!Number.isInteger(k)) throw new TypeError(`k must be an integer, got ${k}`);
   if (k < 2 || k > y.length) throw new RangeError(`k must be in [2, ${y.length}], got ${k}`);
   const rng = mulberry32(seed);

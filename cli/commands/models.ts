@@ -2,7 +2,10 @@ import { registryService } from '../../core/services/index.js';
 import { integer, keyValues, list, positional, str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { decisionLines, metricLines } from '../evaluation.js';
 import { printJson, shortTime, table } from '../format.js';
+
+const clip = (text: string, n: number) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 
 const aliasList = (aliases: Readonly<Record<string, number>>) =>
   Object.entries(aliases)
@@ -38,13 +41,37 @@ export const models: Command = {
 
 export const versions: Command = {
   name: 'versions',
-  summary: 'Versions of a model, newest first, with aliases and lineage',
-  usage: 'versions <model> [--limit N]',
-  options: { limit: { type: 'string', help: 'how many (default 20)' } },
+  summary: 'Versions of a model, newest first, with aliases, lineage and promotion decisions',
+  usage: 'versions <model> [--limit N] [--version N]',
+  options: {
+    limit: { type: 'string', help: 'how many (default 20)' },
+    version: { type: 'string', help: 'one version in full: metrics, evaluation, decision record' },
+  },
   async run({ values, positionals, json }) {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const limit = integer(str(values['limit']), '--limit', { min: 1, max: 1000 }) ?? 20;
+    const one = integer(str(values['version']), '--version', { min: 1 });
     const model = await registryService().requireModel(name);
+    if (one !== undefined) {
+      const v = await registryService().getVersion(name, one);
+      if (json) return printJson({ model, version: v });
+      const aliases = Object.entries(model.aliases)
+        .filter(([, n]) => n === one)
+        .map(([a]) => a);
+      process.stdout.write(
+        `${[
+          `version    ${name} v${one}${aliases.length ? ` (${aliases.join(', ')})` : ''}, run ${v.runId}`,
+          `algorithm  ${v.algorithm} ${Object.entries(v.params)
+            .map(([k, p]) => `${k}=${p}`)
+            .join(' ')}`,
+          ...metricLines(v.metrics, v.evaluation),
+          ...decisionLines(v.decision),
+          `schema     features ${JSON.stringify(v.featureNames)}; classes ${JSON.stringify(v.classes)}`,
+          `dataset    ${v.dataset.source}@${v.dataset.fingerprint.slice(0, 12)} (${v.dataset.rows} rows)`,
+        ].join('\n')}\n`,
+      );
+      return;
+    }
     const list = await registryService().listVersions(name, limit);
     if (json) return printJson({ model, versions: list });
     const aliasesOf = (v: number) =>
@@ -55,16 +82,16 @@ export const versions: Command = {
         .join(',');
     process.stdout.write(
       `${table(
-        ['version', 'aliases', 'algorithm', 'accuracy', 'macro_f1', 'run', 'dataset', 'code', 'created'],
+        ['version', 'aliases', 'algorithm', 'test acc', 'macro_f1', 'decision', 'run', 'dataset', 'created'],
         list.map((v) => [
           v.version,
           aliasesOf(v.version) || undefined,
           v.algorithm,
           v.metrics['accuracy'],
           v.metrics['macro_f1'],
+          v.decision && `${v.decision.alias}: ${clip(v.decision.reason, 60)}`,
           v.runId,
           `${v.dataset.source}@${v.dataset.fingerprint.slice(0, 8)}`,
-          v.codeVersion,
           shortTime(v.createdAt),
         ]),
       )}\n`,
@@ -75,15 +102,29 @@ export const versions: Command = {
 const versionArg = (positionals: readonly string[], index: number, usage: string) =>
   integer(positional({ positionals }, index, 'version', usage), '<version>', { min: 1 })!;
 
+const FORCE = {
+  type: 'boolean',
+  help: "allowed to make production a version whose features or classes differ from production's",
+} as const;
+
+/** A forced schema change goes to stderr, whatever the output format. */
+const warn = (warnings: readonly string[]) => {
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+};
+
 export const promote: Command = {
   name: 'promote',
   summary: 'Make a version production (the previous one is kept for rollback)',
-  usage: 'promote <model> <version>',
-  async run({ positionals, json }) {
+  usage: 'promote <model> <version> [--force]',
+  options: { force: FORCE },
+  async run({ values, positionals, json }) {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const version = versionArg(positionals, 1, this.usage);
-    const model = await registryService().promote(name, version);
-    if (json) return printJson({ model });
+    const { model, warnings } = await registryService().promote(name, version, {
+      force: values['force'] === true,
+    });
+    warn(warnings);
+    if (json) return printJson({ model, warnings });
     process.stdout.write(`${name}: production → v${version} (aliases: ${aliasList(model.aliases)})\n`);
   },
 };
@@ -103,15 +144,18 @@ export const rollback: Command = {
 export const alias: Command = {
   name: 'alias',
   summary: 'Point an alias (challenger, any user alias, or a stage name) at a version, or remove it',
-  usage: 'alias <model> <alias> <version> | alias <model> <alias> --remove',
-  options: { remove: { type: 'boolean', help: 'remove the alias' } },
+  usage: 'alias <model> <alias> <version> [--force] | alias <model> <alias> --remove',
+  options: { remove: { type: 'boolean', help: 'remove the alias' }, force: FORCE },
   async run({ values, positionals, json }) {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const aliasName = positional({ positionals }, 1, 'alias', this.usage);
-    const model = values['remove']
-      ? await registryService().removeAlias(name, aliasName)
-      : await registryService().setAlias(name, aliasName, versionArg(positionals, 2, this.usage));
-    if (json) return printJson({ model });
+    const { model, warnings } = values['remove']
+      ? { model: await registryService().removeAlias(name, aliasName), warnings: [] }
+      : await registryService().setAlias(name, aliasName, versionArg(positionals, 2, this.usage), {
+          force: values['force'] === true,
+        });
+    warn(warnings);
+    if (json) return printJson({ model, warnings });
     process.stdout.write(`${name}: ${aliasList(model.aliases)}\n`);
   },
 };

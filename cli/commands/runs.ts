@@ -2,6 +2,7 @@ import { runStore, settings } from '../../core/services/index.js';
 import type { Run } from '../../core/tracking/store.js';
 import { integer, str } from '../args.js';
 import type { Command } from '../command.js';
+import { classMetricsTable, metricLines } from '../evaluation.js';
 import { duration, printJson, shortTime, table } from '../format.js';
 
 const row = (r: Run) => [
@@ -10,12 +11,42 @@ const row = (r: Run) => [
   shortTime(r.startedAt),
   duration(r.durationMs),
   r.algorithm ?? (r.trials ? `search×${r.trials}` : undefined),
-  r.metrics['accuracy'],
-  r.metrics['macro_f1'],
+  r.metrics['test_accuracy'] ?? r.metrics['accuracy'],
+  r.metrics['test_macro_f1'] ?? r.metrics['macro_f1'],
   r.modelVersion === undefined ? undefined : `v${r.modelVersion}${r.alias ? ` (${r.alias})` : ''}`,
-  r.error,
+  r.error ?? (r.status === 'SKIPPED' ? r.reason : undefined),
 ];
-const HEADERS = ['run', 'status', 'started', 'time', 'algorithm', 'accuracy', 'macro_f1', 'version', 'error'];
+const HEADERS = ['run', 'status', 'started', 'time', 'algorithm', 'test acc', 'macro_f1', 'version', 'note'];
+
+/** Trials are scored on validation rows (or CV folds) only: their table says which. */
+const trialRow = (r: Run) => {
+  const scope = r.metrics['cv_accuracy'] !== undefined ? 'cv' : 'validation';
+  return [
+    r.runId,
+    r.status,
+    r.algorithm,
+    scope,
+    r.metrics[`${scope}_accuracy`],
+    r.metrics[`${scope}_macro_f1`],
+    r.metrics[`${scope}_log_loss`],
+    duration(r.durationMs),
+    r.error ??
+      Object.entries(r.params)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+  ];
+};
+const TRIAL_HEADERS = [
+  'trial',
+  'status',
+  'algorithm',
+  'scored on',
+  'accuracy',
+  'macro_f1',
+  'log_loss',
+  'time',
+  'params',
+];
 
 export const runs: Command = {
   name: 'runs',
@@ -36,23 +67,30 @@ export const runs: Command = {
       const lines = [
         `run        ${run.runId}${run.parentRunId ? ` (trial of ${run.parentRunId})` : ''}`,
         `experiment ${run.experiment}`,
-        `status     ${run.status}${run.error ? `: ${run.error}` : ''}`,
+        `status     ${run.status}${run.error ? `: ${run.error}` : run.status === 'SKIPPED' ? `: ${run.reason}` : ''}`,
         `started    ${shortTime(run.startedAt)}  ${duration(run.durationMs) ?? ''}`,
         `algorithm  ${run.algorithm ?? '-'} ${Object.entries(run.params)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')}`,
-        `metrics    ${
-          Object.entries(run.metrics)
-            .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
-            .join('  ') || '-'
-        }`,
+        ...(run.parentRunId || Object.keys(run.metrics).length === 0
+          ? [
+              `metrics    ${
+                Object.entries(run.metrics)
+                  .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
+                  .join('  ') || '-'
+              }`,
+            ]
+          : metricLines(run.metrics, run.evaluation)),
         `dataset    ${run.dataset ? `${run.dataset.source} (${run.dataset.rows} rows, sha256 ${run.dataset.fingerprint.slice(0, 12)}…)` : '-'}`,
         `code       ${run.codeVersion}`,
         `model      ${run.modelName ?? '-'}${run.modelVersion !== undefined ? ` v${run.modelVersion} (${run.alias ?? '?'})` : ''}`,
+        ...(run.reason && run.status === 'FINISHED' ? [`decision   ${run.reason}`] : []),
         `artifacts  ${Object.values(run.artifacts).join(', ') || '-'}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
-      if (trials.length > 0) process.stdout.write(`\n${table(HEADERS, trials.map(row))}\n`);
+      const perClass = classMetricsTable(run.classMetrics);
+      if (perClass) process.stdout.write(`\nper class on the test split:\n${perClass}\n`);
+      if (trials.length > 0) process.stdout.write(`\n${table(TRIAL_HEADERS, trials.map(trialRow))}\n`);
       return;
     }
     const experiment = str(values['experiment']) ?? (await store.latestExperiment()) ?? settings.defaultModel;

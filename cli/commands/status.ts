@@ -2,7 +2,8 @@ import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-
 import { optionalEnv } from '../../core/config/env.js';
 import { alarmNamePrefix } from '../../core/metrics/catalog.js';
 import type { RegistryService } from '../../core/registry/service.js';
-import { registryService } from '../../core/services/index.js';
+import { registryService, runStore } from '../../core/services/index.js';
+import type { RunStore } from '../../core/tracking/store.js';
 import { type AlertThresholds, readAlertRules } from '../../lib/constructs/monitoring-rules.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
@@ -14,6 +15,8 @@ export interface ProductionModelStatus {
   readonly accuracy?: number;
   readonly trainedAt: string;
   readonly ageSeconds: number;
+  /** When a training run of the model last ended FINISHED or SKIPPED (unchanged data). */
+  readonly lastCheckAt?: string;
   /** What the alert rules would say about it (thresholds from dashboards/rules/mlops-alerts.yml). */
   readonly problems: string[];
 }
@@ -32,10 +35,16 @@ export interface AlertsStatus {
   readonly error?: string;
 }
 
-/** The production version of every registered model, with its age and accuracy. */
+/**
+ * The production version of every registered model, with its age, accuracy and last successful
+ * retraining check (the newest run of the model's experiment, named after it, that ended FINISHED
+ * or SKIPPED). `no retraining check` mirrors MlopsRetrainingStale: an old production version on
+ * unchanged data is not a problem, a pipeline that stopped checking is.
+ */
 export async function productionModels(
   registry: RegistryService,
-  thresholds: Pick<AlertThresholds, 'model_age_seconds' | 'production_accuracy'>,
+  runs: RunStore,
+  thresholds: Pick<AlertThresholds, 'retraining_age_seconds' | 'production_accuracy'>,
   now = Date.now(),
 ): Promise<ProductionModelStatus[]> {
   const models = (await registry.listModels()).filter((m) => m.aliases['production'] !== undefined);
@@ -44,8 +53,12 @@ export async function productionModels(
       const record = await registry.getVersion(m.name, m.aliases['production']!);
       const ageSeconds = Math.max(0, (now - Date.parse(record.trainedAt)) / 1000);
       const accuracy = record.metrics['accuracy'];
+      const lastCheckAt = (await runs.listByExperiment(m.name, 50)).find(
+        (r) => (r.status === 'FINISHED' || r.status === 'SKIPPED') && r.endedAt,
+      )?.endedAt;
+      const sinceCheck = (now - Date.parse(lastCheckAt ?? record.trainedAt)) / 1000;
       const problems: string[] = [];
-      if (ageSeconds > thresholds.model_age_seconds) problems.push('stale');
+      if (sinceCheck > thresholds.retraining_age_seconds) problems.push('no retraining check');
       if (accuracy !== undefined && accuracy < thresholds.production_accuracy) problems.push('low accuracy');
       return {
         model: m.name,
@@ -53,6 +66,7 @@ export async function productionModels(
         ...(accuracy !== undefined ? { accuracy } : {}),
         trainedAt: record.trainedAt,
         ageSeconds,
+        ...(lastCheckAt ? { lastCheckAt } : {}),
         problems,
       };
     }),
@@ -136,13 +150,14 @@ export function renderStatus(stage: string, models: ProductionModelStatus[], ale
   else {
     lines.push(
       table(
-        ['model', 'version', 'accuracy', 'trained', 'age', 'status'],
+        ['model', 'version', 'accuracy', 'trained', 'age', 'last check', 'status'],
         models.map((m) => [
           m.model,
           m.version,
           m.accuracy,
           shortTime(m.trainedAt),
           humanAge(m.ageSeconds),
+          shortTime(m.lastCheckAt),
           m.problems.length > 0 ? m.problems.join(', ') : 'ok',
         ]),
       ),
@@ -165,7 +180,7 @@ export function renderStatus(stage: string, models: ProductionModelStatus[], ale
 
 export const status: Command = {
   name: 'status',
-  summary: 'Production model per name (age, accuracy) and the alerts that are firing',
+  summary: 'Production model per name (age, accuracy, last retraining check) and the alerts that are firing',
   usage: 'status [--alertmanager http://127.0.0.1:9093]',
   options: {
     alertmanager: {
@@ -177,7 +192,7 @@ export const status: Command = {
     const stage = optionalEnv('stage') ?? 'local';
     const { thresholds } = readAlertRules();
     const [models, alerts] = await Promise.all([
-      productionModels(registryService(), thresholds),
+      productionModels(registryService(), runStore(), thresholds),
       stage === 'local'
         ? alertmanagerAlerts((str(values['alertmanager']) ?? 'http://127.0.0.1:9093').replace(/\/$/, ''))
         : cloudWatchAlarms(stage),

@@ -3,13 +3,17 @@ import cliProgress from 'cli-progress';
 import { optionalEnv } from '../../core/config/env.js';
 import { promotionPolicyFromEnv, RANK_METRICS } from '../../core/registry/policy.js';
 import { settings, trainingDeps } from '../../core/services/index.js';
+import { FALLBACK_DATASET, REFITS } from '../../core/training/request.js';
 import { type TrialSummary, trainAndRegister } from '../../core/training/service.js';
+import { ALGORITHMS } from '../../training/model.js';
+import { CV_FOLDS, MAX_TRIALS } from '../../training/run-defaults.js';
 import { choice, integer, keyValues, list, number, str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+import { classMetricsTable, decisionLines, metricLines } from '../evaluation.js';
 import { duration, printJson, table } from '../format.js';
 
-const ALGORITHMS = ['logreg', 'tree', 'forest', 'gbt', 'auto'] as const;
+const ALGORITHM_CHOICES = [...ALGORITHMS, 'auto'] as const;
 
 /** A model name from the data source: builtin:wine → wine, ./data/churn.csv → churn. */
 export function defaultModelName(data: string | undefined): string {
@@ -23,11 +27,11 @@ export const train: Command = {
   name: 'train',
   summary: 'Train on a CSV (one run or a search), track the runs and register the best version',
   usage:
-    'train [--data <csv|s3://bucket/key|builtin:name>] [--target <col>] [--model-name <name>] [--algorithm logreg|tree|forest|gbt|auto] [--trials N] [--seed S] [--metric accuracy|macro_f1|log_loss] [--cv K]',
+    'train [--data <csv|dir/|s3://bucket/key|s3://bucket/prefix/|builtin:name>] [--target <col>] [--model-name <name>] [--algorithm logreg|tree|forest|gbt|auto] [--trials N] [--seed S] [--metric accuracy|macro_f1|log_loss] [--cv K] [--refit train+validation|all] [--skip-unchanged]',
   options: {
     data: {
       type: 'string',
-      help: 'CSV path, s3://bucket/key or builtin:iris|wine|breast_cancer (default builtin:iris)',
+      help: 'CSV path, s3://bucket/key, builtin:iris|wine|breast_cancer (default), or a directory / s3://bucket/prefix/ whose newest CSV is used',
     },
     target: { type: 'string', help: 'label column (built-in datasets know theirs)' },
     features: { type: 'string', help: 'comma-separated feature columns (default: all but the target)' },
@@ -37,26 +41,52 @@ export const train: Command = {
     seed: { type: 'string', help: 'seed for the split and the model (default 42)' },
     search: { type: 'string', help: 'random (default) or grid, capped at --trials' },
     metric: { type: 'string', help: 'what the search ranks by: accuracy, macro_f1, log_loss' },
-    cv: { type: 'string', help: 'score trials by K-fold CV on the training part' },
-    'test-size': { type: 'string', help: 'held-out share (default 0.2)' },
+    cv: {
+      type: 'string',
+      help: 'score trials by K-fold CV on the training part (default: a validation split of it)',
+    },
+    'validation-size': {
+      type: 'string',
+      help: 'share of the training part that scores trials (default 0.2)',
+    },
+    refit: {
+      type: 'string',
+      help: 'fit the registered model on train+validation (default) or all rows (test metrics are then from before that refit)',
+    },
+    'test-size': { type: 'string', help: 'test share, scored once by the final model (default 0.2)' },
+    'skip-unchanged': {
+      type: 'boolean',
+      help: 'end as SKIPPED, without a new version, when the data is byte-identical to what production (or the challenger) was trained on',
+    },
     param: { type: 'string', multiple: true, help: 'fix a hyperparameter, key=value (repeatable)' },
     experiment: { type: 'string', help: 'experiment name (default: the model name)' },
     description: { type: 'string', help: 'description of the new version' },
     'min-metric': { type: 'string', help: 'promotion: minimum metric value for production' },
-    margin: { type: 'string', help: 'promotion: margin over the current production version' },
+    margin: { type: 'string', help: 'promotion: margin over production on the same test rows' },
+    significance: {
+      type: 'string',
+      help: "promotion: McNemar's test level to beat production (default 0.05)",
+    },
   },
   async run({ values, json }) {
     const data = str(values['data']);
-    const dataset = data ?? optionalEnv('defaultDataset') ?? 'builtin:iris';
+    const dataset = data ?? optionalEnv('defaultDataset') ?? FALLBACK_DATASET;
     const modelName = str(values['model-name']) ?? defaultModelName(data);
-    const trials = integer(str(values['trials']), '--trials', { min: 1, max: 500 });
-    const cv = integer(str(values['cv']), '--cv', { min: 2, max: 20 });
+    const trials = integer(str(values['trials']), '--trials', { min: 1, max: MAX_TRIALS });
+    const cv = integer(str(values['cv']), '--cv', CV_FOLDS);
+    const validationSize = number(str(values['validation-size']), '--validation-size');
+    if (validationSize !== undefined && !(validationSize > 0 && validationSize < 1))
+      throw new UsageError('--validation-size must be in (0, 1)');
+    const refit = choice(str(values['refit']), '--refit', REFITS);
+    const significance = number(str(values['significance']), '--significance');
+    if (significance !== undefined && !(significance > 0 && significance <= 1))
+      throw new UsageError('--significance must be in (0, 1]');
     const seed = integer(str(values['seed']), '--seed', { min: 0, max: 2 ** 32 - 1 });
     const testSize = number(str(values['test-size']), '--test-size');
     if (testSize !== undefined && !(testSize > 0 && testSize < 1))
       throw new UsageError('--test-size must be in (0, 1)');
     const metric = choice(str(values['metric']), '--metric', RANK_METRICS);
-    const algorithm = choice(str(values['algorithm']), '--algorithm', ALGORITHMS);
+    const algorithm = choice(str(values['algorithm']), '--algorithm', ALGORITHM_CHOICES);
     const search = choice(str(values['search']), '--search', ['random', 'grid'] as const);
     const params = keyValues(list(values['param']), '--param');
     const minimum = number(str(values['min-metric']), '--min-metric');
@@ -88,6 +118,9 @@ export const train: Command = {
         ...(search ? { search } : {}),
         ...(metric ? { metric } : {}),
         ...(cv ? { cv } : {}),
+        ...(validationSize !== undefined ? { validationSize } : {}),
+        ...(refit ? { refit } : {}),
+        ...(values['skip-unchanged'] === true ? { skipUnchanged: true } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(testSize !== undefined ? { testSize } : {}),
         ...(Object.keys(params).length > 0 ? { params } : {}),
@@ -97,6 +130,7 @@ export const train: Command = {
           ...(metric ? { metric } : {}),
           ...(minimum !== undefined ? { minimum } : {}),
           ...(margin !== undefined ? { margin } : {}),
+          ...(significance !== undefined ? { significance } : {}),
         }),
       },
       trainingDeps(),
@@ -120,6 +154,11 @@ export const train: Command = {
       if (barStarted) bar.stop();
     });
 
+    if (outcome.kind === 'skipped') {
+      if (json) return printJson({ run: outcome.run, skipped: outcome.reason });
+      process.stdout.write(`\nrun        ${outcome.run.runId} SKIPPED: ${outcome.reason}\n`);
+      return;
+    }
     if (json) {
       printJson({
         run: outcome.run,
@@ -133,13 +172,14 @@ export const train: Command = {
     if (outcome.trials.length > 1) {
       const sorted = [...outcome.trials].sort((a, b) => order(rank, a, b));
       const shown = sorted.slice(0, 20);
+      const scope = cv ? 'cv' : 'validation';
       process.stdout.write(
         `\n${table(
           [
             'trial',
             'algorithm',
             'status',
-            cv ? `cv_${rank}` : 'score',
+            `${scope} ${rank}`,
             'accuracy',
             'macro_f1',
             'log_loss',
@@ -151,9 +191,9 @@ export const train: Command = {
             t.algorithm,
             t.status,
             t.score,
-            t.metrics['accuracy'],
-            t.metrics['macro_f1'],
-            t.metrics['log_loss'],
+            t.metrics[`${scope}_accuracy`],
+            t.metrics[`${scope}_macro_f1`],
+            t.metrics[`${scope}_log_loss`],
             duration(t.durationMs),
             t.error ?? compactParams(t.params),
           ]),
@@ -163,18 +203,22 @@ export const train: Command = {
         process.stdout.write(`(${sorted.length - shown.length} more: mlops runs ${outcome.run.runId})\n`);
       const failed = outcome.trials.filter((t) => t.status === 'FAILED').length;
       process.stdout.write(
-        `${outcome.trials.length} trials (run ids ${outcome.run.runId}-tNNN), ${failed} failed; best: ${outcome.run.bestTrialRunId?.slice(-4)}\n`,
+        `${outcome.trials.length} trials scored on the ${scope === 'cv' ? `${cv} CV folds` : 'validation rows'} of the training part ` +
+          `(run ids ${outcome.run.runId}-tNNN), ${failed} failed; picked: ${outcome.run.bestTrialRunId?.slice(-4)}\n`,
       );
     }
-    const m = outcome.version.metrics;
+    const perClass = classMetricsTable(outcome.run.classMetrics);
     process.stdout.write(
       [
         '',
         `run        ${outcome.run.runId} (${outcome.run.status}, ${duration(outcome.run.durationMs)})`,
+        `data       ${outcome.run.dataset?.source ?? dataset}${outcome.run.dataset?.location ? ` (${outcome.run.dataset.picked} at ${outcome.run.dataset.location})` : ''}`,
         `algorithm  ${outcome.version.algorithm} ${compactParams(outcome.version.params)}`,
-        `metrics    accuracy ${fmt(m['accuracy'])}  macro_f1 ${fmt(m['macro_f1'])}  log_loss ${fmt(m['log_loss'])}${m[`cv_${rank}`] !== undefined ? `  cv_${rank} ${fmt(m[`cv_${rank}`])}` : ''}`,
-        `registered ${outcome.version.name} v${outcome.version.version} as ${outcome.decision.alias}: ${outcome.decision.reason}`,
+        ...metricLines(outcome.version.metrics, outcome.version.evaluation),
+        `registered ${outcome.version.name} v${outcome.version.version} as ${outcome.decision.alias}`,
+        ...decisionLines(outcome.decision),
         `artifacts  ${Object.values(outcome.run.artifacts).join(', ')}`,
+        ...(perClass ? ['', 'per class on the test split:', perClass] : []),
         '',
       ].join('\n'),
     );
@@ -188,7 +232,6 @@ function order(metric: string, a: TrialSummary, b: TrialSummary): number {
   return diff || a.index - b.index;
 }
 
-const fmt = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(4));
 const compactParams = (params: Readonly<Record<string, unknown>>) =>
   Object.entries(params)
     .map(([k, v]) => `${k}=${v}`)

@@ -1190,7 +1190,7 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    /** @description builtin:iris|wine|breast_cancer, or an s3:// URL the train function can read */
+                    /** @description builtin:iris|wine|breast_cancer, an s3:// URL the train function can read, or an s3://bucket/prefix/ (trailing slash) whose newest object is trained on */
                     dataset: string;
                     /** @description label column; built-in datasets have one */
                     target?: string;
@@ -1205,7 +1205,13 @@ export interface operations {
                     search?: "random" | "grid";
                     /** @enum {string} */
                     metric?: "accuracy" | "macro_f1" | "log_loss";
+                    /** @description score search trials by k-fold CV on the training part */
                     cv?: number;
+                    /**
+                     * @description what the registered model is fit on after selection: train+validation (default; test metrics describe it) or all rows (test metrics describe the model before that refit)
+                     * @enum {string}
+                     */
+                    refit?: "train+validation" | "all";
                     seed?: number;
                     params?: {
                         [key: string]: string | number | boolean;
@@ -1220,9 +1226,15 @@ export interface operations {
                         metric?: "accuracy" | "macro_f1" | "log_loss";
                         minimum?: number;
                         margin?: number;
+                        /** @description McNemar's test level the candidate must reach over production (default 0.05) */
+                        significance?: number;
                     };
                     model_name?: string;
                     test_size?: number;
+                    /** @description share of the training part that scores search trials (default 0.2) */
+                    validation_size?: number;
+                    /** @description end the run as SKIPPED, with no new version, when the data is byte-identical to what production (or the challenger) was trained on */
+                    skip_unchanged?: boolean;
                 };
             };
         };
@@ -1316,7 +1328,7 @@ export interface operations {
                             run_id: string;
                             experiment: string;
                             /** @enum {string} */
-                            status: "RUNNING" | "FINISHED" | "FAILED";
+                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED";
                             started_at: string;
                             ended_at?: string;
                             duration_ms?: number;
@@ -1332,11 +1344,16 @@ export interface operations {
                             };
                             rank_metric?: string;
                             dataset?: {
+                                /** @description the object trained on */
                                 source: string;
                                 fingerprint: string;
                                 rows: number;
                                 target?: string;
                                 features?: string[];
+                                /** @description the S3 prefix (or directory) the source was picked from */
+                                location?: string;
+                                /** @enum {string} */
+                                picked?: "newest" | "fallback";
                             };
                             /** @description artifact (model, card, confusion_matrix, baseline) → its key in the artifact bucket */
                             artifacts: {
@@ -1346,6 +1363,34 @@ export interface operations {
                             error?: string;
                             model_version?: number;
                             alias?: string;
+                            /** @description why the run ended so: the promotion decision, or why it was SKIPPED */
+                            reason?: string;
+                            /** @description what the metrics mean: validation_*\/cv_* scored the search trials on the training part; test_* (and the unprefixed headline metrics) one scoring of the final model on the test split */
+                            evaluation?: {
+                                /** @enum {string} */
+                                selection: "validation" | "cv" | "none";
+                                validation_size?: number;
+                                cv_folds?: number;
+                                test_size: number;
+                                seed: number;
+                                rows: {
+                                    train: number;
+                                    validation?: number;
+                                    test: number;
+                                };
+                                /** @enum {string} */
+                                refit: "train+validation" | "all";
+                                refit_rows: number;
+                                test_metrics_of: string;
+                            };
+                            /** @description per-class precision, recall, F1 and support on the test split */
+                            class_metrics?: {
+                                class: string;
+                                precision: number;
+                                recall: number;
+                                f1: number;
+                                support: number;
+                            }[];
                             trials?: number;
                             best_trial_run_id?: string;
                         }[];
@@ -1404,7 +1449,7 @@ export interface operations {
                             run_id: string;
                             experiment: string;
                             /** @enum {string} */
-                            status: "RUNNING" | "FINISHED" | "FAILED";
+                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED";
                             started_at: string;
                             ended_at?: string;
                             duration_ms?: number;
@@ -1420,11 +1465,16 @@ export interface operations {
                             };
                             rank_metric?: string;
                             dataset?: {
+                                /** @description the object trained on */
                                 source: string;
                                 fingerprint: string;
                                 rows: number;
                                 target?: string;
                                 features?: string[];
+                                /** @description the S3 prefix (or directory) the source was picked from */
+                                location?: string;
+                                /** @enum {string} */
+                                picked?: "newest" | "fallback";
                             };
                             /** @description artifact (model, card, confusion_matrix, baseline) → its key in the artifact bucket */
                             artifacts: {
@@ -1434,6 +1484,34 @@ export interface operations {
                             error?: string;
                             model_version?: number;
                             alias?: string;
+                            /** @description why the run ended so: the promotion decision, or why it was SKIPPED */
+                            reason?: string;
+                            /** @description what the metrics mean: validation_*\/cv_* scored the search trials on the training part; test_* (and the unprefixed headline metrics) one scoring of the final model on the test split */
+                            evaluation?: {
+                                /** @enum {string} */
+                                selection: "validation" | "cv" | "none";
+                                validation_size?: number;
+                                cv_folds?: number;
+                                test_size: number;
+                                seed: number;
+                                rows: {
+                                    train: number;
+                                    validation?: number;
+                                    test: number;
+                                };
+                                /** @enum {string} */
+                                refit: "train+validation" | "all";
+                                refit_rows: number;
+                                test_metrics_of: string;
+                            };
+                            /** @description per-class precision, recall, F1 and support on the test split */
+                            class_metrics?: {
+                                class: string;
+                                precision: number;
+                                recall: number;
+                                f1: number;
+                                support: number;
+                            }[];
                             trials?: number;
                             best_trial_run_id?: string;
                         };
@@ -1442,7 +1520,7 @@ export interface operations {
                             run_id: string;
                             experiment: string;
                             /** @enum {string} */
-                            status: "RUNNING" | "FINISHED" | "FAILED";
+                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED";
                             started_at: string;
                             ended_at?: string;
                             duration_ms?: number;
@@ -1458,11 +1536,16 @@ export interface operations {
                             };
                             rank_metric?: string;
                             dataset?: {
+                                /** @description the object trained on */
                                 source: string;
                                 fingerprint: string;
                                 rows: number;
                                 target?: string;
                                 features?: string[];
+                                /** @description the S3 prefix (or directory) the source was picked from */
+                                location?: string;
+                                /** @enum {string} */
+                                picked?: "newest" | "fallback";
                             };
                             /** @description artifact (model, card, confusion_matrix, baseline) → its key in the artifact bucket */
                             artifacts: {
@@ -1472,6 +1555,34 @@ export interface operations {
                             error?: string;
                             model_version?: number;
                             alias?: string;
+                            /** @description why the run ended so: the promotion decision, or why it was SKIPPED */
+                            reason?: string;
+                            /** @description what the metrics mean: validation_*\/cv_* scored the search trials on the training part; test_* (and the unprefixed headline metrics) one scoring of the final model on the test split */
+                            evaluation?: {
+                                /** @enum {string} */
+                                selection: "validation" | "cv" | "none";
+                                validation_size?: number;
+                                cv_folds?: number;
+                                test_size: number;
+                                seed: number;
+                                rows: {
+                                    train: number;
+                                    validation?: number;
+                                    test: number;
+                                };
+                                /** @enum {string} */
+                                refit: "train+validation" | "all";
+                                refit_rows: number;
+                                test_metrics_of: string;
+                            };
+                            /** @description per-class precision, recall, F1 and support on the test split */
+                            class_metrics?: {
+                                class: string;
+                                precision: number;
+                                recall: number;
+                                f1: number;
+                                support: number;
+                            }[];
                             trials?: number;
                             best_trial_run_id?: string;
                         }[];
@@ -1685,6 +1796,60 @@ export interface operations {
                             tags?: {
                                 [key: string]: string;
                             };
+                            /** @description what the metrics mean: validation_*\/cv_* scored the search trials on the training part; test_* (and the unprefixed headline metrics) one scoring of the final model on the test split */
+                            evaluation?: {
+                                /** @enum {string} */
+                                selection: "validation" | "cv" | "none";
+                                validation_size?: number;
+                                cv_folds?: number;
+                                test_size: number;
+                                seed: number;
+                                rows: {
+                                    train: number;
+                                    validation?: number;
+                                    test: number;
+                                };
+                                /** @enum {string} */
+                                refit: "train+validation" | "all";
+                                refit_rows: number;
+                                test_metrics_of: string;
+                            };
+                            /** @description the automatic promotion decision made at registration: both models scored on the same test rows, the rule, the outcome and why */
+                            decision?: {
+                                /** @enum {string} */
+                                alias: "production" | "challenger";
+                                reason: string;
+                                rule?: {
+                                    metric: string;
+                                    minimum?: number;
+                                    margin: number;
+                                    significance: number;
+                                    test: string;
+                                };
+                                candidate?: {
+                                    value?: number;
+                                };
+                                production?: {
+                                    version: number;
+                                    value?: number;
+                                };
+                                rows?: number;
+                                candidate_wins?: number;
+                                production_wins?: number;
+                                p_value?: number;
+                                schema_diff?: {
+                                    features?: {
+                                        added: string[];
+                                        removed: string[];
+                                        reordered: boolean;
+                                    };
+                                    classes?: {
+                                        added: string[];
+                                        removed: string[];
+                                    };
+                                };
+                                decided_at?: string;
+                            };
                         }[];
                         request_id: string;
                     };
@@ -1746,6 +1911,8 @@ export interface operations {
                  */
                 "application/json": {
                     version: number;
+                    /** @description required to make production a version whose features or classes differ from production's (its clients will get 422) */
+                    force?: boolean;
                 };
             };
         };
@@ -1774,6 +1941,8 @@ export interface operations {
                                 [key: string]: string;
                             };
                         };
+                        /** @description set when a forced promotion changed the schema clients must send */
+                        warnings?: string[];
                         request_id: string;
                     };
                 };
@@ -1814,7 +1983,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many concurrent alias changes */
+            /** @description Too many concurrent alias changes, or (SCHEMA_MISMATCH) the version's schema differs from production's and force is not set */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1878,6 +2047,8 @@ export interface operations {
                                 [key: string]: string;
                             };
                         };
+                        /** @description set when a forced promotion changed the schema clients must send */
+                        warnings?: string[];
                         request_id: string;
                     };
                 };
@@ -1951,6 +2122,8 @@ export interface operations {
                     alias: string;
                     /** @description omit to remove the alias */
                     version?: number;
+                    /** @description required to make production a version whose features or classes differ from production's (its clients will get 422) */
+                    force?: boolean;
                 };
             };
         };
@@ -1979,6 +2152,8 @@ export interface operations {
                                 [key: string]: string;
                             };
                         };
+                        /** @description set when a forced promotion changed the schema clients must send */
+                        warnings?: string[];
                         request_id: string;
                     };
                 };
@@ -2012,6 +2187,15 @@ export interface operations {
             };
             /** @description Unknown model or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Moving production to a version whose schema differs from production's, without force */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2095,6 +2279,8 @@ export interface operations {
                                 [key: string]: string;
                             };
                         };
+                        /** @description set when a forced promotion changed the schema clients must send */
+                        warnings?: string[];
                         request_id: string;
                     };
                 };

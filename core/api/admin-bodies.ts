@@ -1,7 +1,16 @@
+import type { PromotionDecision } from '../registry/policy.js';
 import { aliasesOf } from '../registry/service.js';
-import type { ModelVersion, RegisteredModel } from '../registry/types.js';
+import type { EvaluationRecord, ModelVersion, RegisteredModel } from '../registry/types.js';
 import type { Experiment, Run } from '../tracking/store.js';
-import type { ExperimentOut, ModelOut, RunOut, TrainBody, TrainEvent, VersionOut } from './admin-schemas.js';
+import type {
+  DecisionOut,
+  ExperimentOut,
+  ModelOut,
+  RunOut,
+  TrainBody,
+  TrainEvent,
+  VersionOut,
+} from './admin-schemas.js';
 import type * as z from './zod.js';
 
 /**
@@ -34,12 +43,17 @@ export function runBody(run: Run): z.infer<typeof RunOut> {
       rows: run.dataset.rows,
       target: run.dataset.target,
       features: run.dataset.features && [...run.dataset.features],
+      location: run.dataset.location,
+      picked: run.dataset.picked,
     },
     artifacts: Object.fromEntries(Object.entries(run.artifacts).map(([name, key]) => [snakeCase(name), key])),
     code_version: run.codeVersion,
     error: run.error,
     model_version: run.modelVersion,
     alias: run.alias,
+    reason: run.reason,
+    evaluation: run.evaluation && evaluationBody(run.evaluation),
+    class_metrics: run.classMetrics?.map((m) => ({ ...m })),
     trials: run.trials,
     best_trial_run_id: run.bestTrialRunId,
   } satisfies Exhaustive<z.infer<typeof RunOut>>;
@@ -92,21 +106,64 @@ export function versionBody(model: RegisteredModel, version: ModelVersion): z.in
     created_at: version.createdAt,
     description: version.description,
     tags: version.tags && { ...version.tags },
+    evaluation: version.evaluation && evaluationBody(version.evaluation),
+    decision: version.decision && decisionBody(version.decision),
   } satisfies Exhaustive<z.infer<typeof VersionOut>>;
+}
+
+function evaluationBody(e: EvaluationRecord) {
+  return {
+    selection: e.selection,
+    validation_size: e.validationSize,
+    cv_folds: e.cvFolds,
+    test_size: e.testSize,
+    seed: e.seed,
+    rows: { ...e.rows },
+    refit: e.refit,
+    refit_rows: e.refitRows,
+    test_metrics_of: e.testMetricsOf,
+  };
+}
+
+export function decisionBody(d: PromotionDecision): z.infer<typeof DecisionOut> {
+  return {
+    alias: d.alias,
+    reason: d.reason,
+    rule: d.rule && { ...d.rule },
+    candidate: d.candidate && { ...d.candidate },
+    production: d.production && { ...d.production },
+    rows: d.rows,
+    candidate_wins: d.candidateWins,
+    production_wins: d.productionWins,
+    p_value: d.pValue,
+    schema_diff: d.schemaDiff && {
+      ...(d.schemaDiff.features
+        ? {
+            features: {
+              added: [...d.schemaDiff.features.added],
+              removed: [...d.schemaDiff.features.removed],
+              reordered: d.schemaDiff.features.reordered,
+            },
+          }
+        : {}),
+      ...(d.schemaDiff.classes
+        ? { classes: { added: [...d.schemaDiff.classes.added], removed: [...d.schemaDiff.classes.removed] } }
+        : {}),
+    },
+    decided_at: d.decidedAt,
+  } satisfies Exhaustive<z.infer<typeof DecisionOut>>;
 }
 
 const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** `POST /train`'s body as the train function's event, for a run the admin API has created. */
-export function trainEvent(
-  body: TrainBody,
-  run: { runId: string; modelName: string },
-): TrainEvent & { runId: string } {
-  const { model_name: _named, test_size, ...rest } = body;
+/** `POST /train`'s body as the train function's event (the run id is added when the run is queued). */
+export function trainEvent(body: TrainBody): TrainEvent {
+  const { model_name, test_size, validation_size, skip_unchanged, ...rest } = body;
   return {
     ...rest,
-    modelName: run.modelName,
-    runId: run.runId,
+    ...(model_name !== undefined ? { modelName: model_name } : {}),
     ...(test_size !== undefined ? { testSize: test_size } : {}),
+    ...(validation_size !== undefined ? { validationSize: validation_size } : {}),
+    ...(skip_unchanged !== undefined ? { skipUnchanged: skip_unchanged } : {}),
   };
 }

@@ -1,3 +1,6 @@
+import { ALGORITHMS } from '../../training/model.js';
+import { CV_FOLDS, MAX_TRIALS } from '../../training/run-defaults.js';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../registry/names.js';
 import { RANK_METRICS } from '../registry/policy.js';
 import type { RouteContractMap } from './contract.js';
 import * as z from './zod.js';
@@ -8,9 +11,7 @@ import * as z from './zod.js';
  * the HTTP API (and MLflow's REST API), names are snake_case; the core records they carry are
  * camelCase and are mapped at the boundary, in ./admin-bodies.ts.
  */
-export const ModelName = z
-  .string()
-  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1–64 letters, digits, ".", "_" or "-"'));
+export const ModelName = z.string().check(z.regex(MODEL_NAME_PATTERN, MODEL_NAME_RULE));
 export const AliasName = z
   .string()
   .check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a letter, then up to 31 letters, digits, "_" or "-"'));
@@ -18,23 +19,35 @@ const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
 
 /** What a training run is given, in both spellings below: the fields named in one word. */
 const trainFields = {
-  dataset: z
-    .string()
-    .check(
-      z.regex(/^(builtin:[a-z_]+|s3:\/\/[^/]+\/.+)$/, 'must be builtin:<name> or s3://bucket/key'),
-      z.meta({ description: 'builtin:iris|wine|breast_cancer, or an s3:// URL the train function can read' }),
+  dataset: z.string().check(
+    z.regex(
+      /^(builtin:[a-z_]+|s3:\/\/[^/]+\/.+)$/,
+      'must be builtin:<name>, s3://bucket/key or s3://bucket/prefix/',
     ),
+    z.meta({
+      description:
+        'builtin:iris|wine|breast_cancer, an s3:// URL the train function can read, or an s3://bucket/prefix/ (trailing slash) whose newest object is trained on',
+    }),
+  ),
   target: z
     .optional(z.string().check(z.minLength(1)))
     .check(z.meta({ description: 'label column; built-in datasets have one' })),
   features: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
-  algorithm: z.optional(z.enum(['logreg', 'tree', 'forest', 'gbt', 'auto'])),
-  trials: z.optional(z.int().check(z.gte(1), z.lte(500))),
+  algorithm: z.optional(z.enum([...ALGORITHMS, 'auto'])),
+  trials: z.optional(z.int().check(z.gte(1), z.lte(MAX_TRIALS))),
   search: z
     .optional(z.enum(['random', 'grid']))
     .check(z.meta({ description: 'how trials are drawn (default random)' })),
   metric: z.optional(z.enum(RANK_METRICS)),
-  cv: z.optional(z.int().check(z.gte(2), z.lte(20))),
+  cv: z
+    .optional(z.int().check(z.gte(CV_FOLDS.min), z.lte(CV_FOLDS.max)))
+    .check(z.meta({ description: 'score search trials by k-fold CV on the training part' })),
+  refit: z.optional(z.enum(['train+validation', 'all'])).check(
+    z.meta({
+      description:
+        'what the registered model is fit on after selection: train+validation (default; test metrics describe it) or all rows (test metrics describe the model before that refit)',
+    }),
+  ),
   seed: z.optional(z.int().check(z.nonnegative())),
   params: z.optional(z.record(z.string(), ParamValue)),
   experiment: z.optional(ModelName),
@@ -45,16 +58,30 @@ const trainFields = {
       metric: z.optional(z.enum(RANK_METRICS)),
       minimum: z.optional(z.number()),
       margin: z.optional(z.number().check(z.gte(0))),
+      significance: z.optional(z.number().check(z.gt(0), z.lte(1))).check(
+        z.meta({
+          description: "McNemar's test level the candidate must reach over production (default 0.05)",
+        }),
+      ),
     }),
   ),
 };
-const TestSize = z.number().check(z.gt(0), z.lt(1));
+const Share = z.number().check(z.gt(0), z.lt(1));
 
 /** `POST /train`. */
 export const TrainBody = z.strictObject({
   ...trainFields,
   model_name: z.optional(ModelName),
-  test_size: z.optional(TestSize),
+  test_size: z.optional(Share),
+  validation_size: z
+    .optional(Share)
+    .check(z.meta({ description: 'share of the training part that scores search trials (default 0.2)' })),
+  skip_unchanged: z.optional(z.boolean()).check(
+    z.meta({
+      description:
+        'end the run as SKIPPED, with no new version, when the data is byte-identical to what production (or the challenger) was trained on',
+    }),
+  ),
 });
 export type TrainBody = z.infer<typeof TrainBody>;
 
@@ -65,8 +92,11 @@ export type TrainBody = z.infer<typeof TrainBody>;
 export const TrainEvent = z.strictObject({
   ...trainFields,
   dataset: z.optional(z.string().check(z.minLength(1))),
+  fallbackDataset: z.optional(z.string().check(z.minLength(1))),
   modelName: z.optional(ModelName),
-  testSize: z.optional(TestSize),
+  testSize: z.optional(Share),
+  validationSize: z.optional(Share),
+  skipUnchanged: z.optional(z.boolean()),
   runId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/))),
 });
 export type TrainEvent = z.infer<typeof TrainEvent>;
@@ -82,17 +112,84 @@ export const TrainAccepted = z.object({
 const Metrics = z.record(z.string(), z.number());
 const Params = z.record(z.string(), ParamValue);
 const DatasetInfo = z.object({
-  source: z.string(),
+  source: z.string().check(z.meta({ description: 'the object trained on' })),
   fingerprint: z.string(),
   rows: z.int(),
   target: z.optional(z.string()),
   features: z.optional(z.array(z.string())),
+  location: z
+    .optional(z.string())
+    .check(z.meta({ description: 'the S3 prefix (or directory) the source was picked from' })),
+  picked: z.optional(z.enum(['newest', 'fallback'])),
 });
+
+const Evaluation = z
+  .object({
+    selection: z.enum(['validation', 'cv', 'none']),
+    validation_size: z.optional(z.number()),
+    cv_folds: z.optional(z.int()),
+    test_size: z.number(),
+    seed: z.int(),
+    rows: z.object({ train: z.int(), validation: z.optional(z.int()), test: z.int() }),
+    refit: z.enum(['train+validation', 'all']),
+    refit_rows: z.int(),
+    test_metrics_of: z.string(),
+  })
+  .check(
+    z.meta({
+      description:
+        'what the metrics mean: validation_*/cv_* scored the search trials on the training part; test_* (and the unprefixed headline metrics) one scoring of the final model on the test split',
+    }),
+  );
+
+const ClassMetricsOut = z.object({
+  class: z.string(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  support: z.int(),
+});
+
+const SchemaDiffOut = z.object({
+  features: z.optional(
+    z.object({ added: z.array(z.string()), removed: z.array(z.string()), reordered: z.boolean() }),
+  ),
+  classes: z.optional(z.object({ added: z.array(z.string()), removed: z.array(z.string()) })),
+});
+
+export const DecisionOut = z
+  .object({
+    alias: z.enum(['production', 'challenger']),
+    reason: z.string(),
+    rule: z.optional(
+      z.object({
+        metric: z.string(),
+        minimum: z.optional(z.number()),
+        margin: z.number(),
+        significance: z.number(),
+        test: z.string(),
+      }),
+    ),
+    candidate: z.optional(z.object({ value: z.optional(z.number()) })),
+    production: z.optional(z.object({ version: z.int(), value: z.optional(z.number()) })),
+    rows: z.optional(z.int()),
+    candidate_wins: z.optional(z.int()),
+    production_wins: z.optional(z.int()),
+    p_value: z.optional(z.number()),
+    schema_diff: z.optional(SchemaDiffOut),
+    decided_at: z.optional(z.string()),
+  })
+  .check(
+    z.meta({
+      description:
+        'the automatic promotion decision made at registration: both models scored on the same test rows, the rule, the outcome and why',
+    }),
+  );
 
 export const RunOut = z.object({
   run_id: z.string(),
   experiment: z.string(),
-  status: z.enum(['RUNNING', 'FINISHED', 'FAILED']),
+  status: z.enum(['RUNNING', 'FINISHED', 'FAILED', 'SKIPPED']),
   started_at: z.string(),
   ended_at: z.optional(z.string()),
   duration_ms: z.optional(z.number()),
@@ -112,6 +209,13 @@ export const RunOut = z.object({
   error: z.optional(z.string()),
   model_version: z.optional(z.int()),
   alias: z.optional(z.string()),
+  reason: z
+    .optional(z.string())
+    .check(z.meta({ description: 'why the run ended so: the promotion decision, or why it was SKIPPED' })),
+  evaluation: z.optional(Evaluation),
+  class_metrics: z
+    .optional(z.array(ClassMetricsOut))
+    .check(z.meta({ description: 'per-class precision, recall, F1 and support on the test split' })),
   trials: z.optional(z.int()),
   best_trial_run_id: z.optional(z.string()),
 });
@@ -153,7 +257,13 @@ export const ModelOut = z.object({
   tags: z.optional(z.record(z.string(), z.string())),
 });
 export const ModelList = z.object({ models: z.array(ModelOut), request_id: z.string() });
-export const ModelAnswer = z.object({ model: ModelOut, request_id: z.string() });
+export const ModelAnswer = z.object({
+  model: ModelOut,
+  warnings: z
+    .optional(z.array(z.string()))
+    .check(z.meta({ description: 'set when a forced promotion changed the schema clients must send' })),
+  request_id: z.string(),
+});
 
 export const VersionOut = z.object({
   name: z.string(),
@@ -173,6 +283,8 @@ export const VersionOut = z.object({
   created_at: z.string(),
   description: z.optional(z.string()),
   tags: z.optional(z.record(z.string(), z.string())),
+  evaluation: z.optional(Evaluation),
+  decision: z.optional(DecisionOut),
 });
 export const VersionList = z.object({
   model: ModelOut,
@@ -185,7 +297,13 @@ export const VersionsQuery = z.strictObject({
 export const ModelPath = z.object({ name: ModelName });
 export const RunPath = z.object({ id: z.string() });
 
-export const PromoteBody = z.strictObject({ version: z.int().check(z.positive()) });
+const Force = z.optional(z.boolean()).check(
+  z.meta({
+    description:
+      "required to make production a version whose features or classes differ from production's (its clients will get 422)",
+  }),
+);
+export const PromoteBody = z.strictObject({ version: z.int().check(z.positive()), force: Force });
 export const AliasBody = z.strictObject({
   alias: AliasName.check(
     z.meta({
@@ -193,6 +311,7 @@ export const AliasBody = z.strictObject({
     }),
   ),
   version: z.optional(z.int().check(z.positive())).check(z.meta({ description: 'omit to remove the alias' })),
+  force: Force,
 });
 export const MetadataBody = z
   .strictObject({
@@ -248,7 +367,7 @@ export const ADMIN_ROUTE_SCHEMAS: RouteContractMap = {
     responses: {
       200: { description: 'The model with its new aliases', schema: ModelAnswer },
       404: notFound,
-      409: 'Too many concurrent alias changes',
+      409: "Too many concurrent alias changes, or (SCHEMA_MISMATCH) the version's schema differs from production's and force is not set",
     },
   },
   'POST /models/{name}/rollback': {
@@ -263,7 +382,11 @@ export const ADMIN_ROUTE_SCHEMAS: RouteContractMap = {
     path: ModelPath,
     body: AliasBody,
     example: { alias: 'champion-2025', version: 3 },
-    responses: { 200: { description: 'The model with its new aliases', schema: ModelAnswer }, 404: notFound },
+    responses: {
+      200: { description: 'The model with its new aliases', schema: ModelAnswer },
+      404: notFound,
+      409: "Moving production to a version whose schema differs from production's, without force",
+    },
   },
   'POST /models/{name}/metadata': {
     path: ModelPath,

@@ -34,10 +34,14 @@ export const ENV = {
   stage: 'MLOPS_STAGE',
   /** The train function the admin API invokes asynchronously; unset locally (trains in-process). */
   trainFunctionName: 'TRAIN_FUNCTION_NAME',
-  /** Promotion policy: metric, minimum value and margin over production a new version needs. */
+  /**
+   * Promotion policy: metric, minimum value, margin over production on the same rows, and the
+   * significance level of the paired test a new version needs (core/registry/policy.ts).
+   */
   promotionMetric: 'PROMOTION_METRIC',
   promotionMinimum: 'PROMOTION_MIN',
   promotionMargin: 'PROMOTION_MARGIN',
+  promotionSignificance: 'PROMOTION_SIGNIFICANCE',
   codeVersion: 'MLOPS_CODE_VERSION',
   logLevel: 'LOG_LEVEL',
   /** Amazon Managed Prometheus remote-write URL; metrics are remote-written only when set. */

@@ -86,7 +86,7 @@ export const METRICS = {
   }),
   trainingRuns: define({
     name: 'mlops_training_runs_total',
-    help: 'Training runs, by model and final status (FINISHED or FAILED).',
+    help: 'Training runs, by model and final status (FINISHED, SKIPPED when the data had not changed, or FAILED).',
     type: 'counter',
     labels: ['model', 'status'],
     unit: 'Count',
@@ -98,6 +98,13 @@ export const METRICS = {
     labels: ['model'],
     buckets: [1, 5, 10, 30, 60, 120, 300, 600, 900],
     unit: 'Seconds',
+  }),
+  trainingLastSuccess: define({
+    name: 'mlops_training_last_success_timestamp_seconds',
+    help: 'When a training run of the model last ended without failing (Unix seconds): a new version, or SKIPPED because the data had not changed. The retraining freshness alert reads it.',
+    type: 'gauge',
+    labels: ['model'],
+    unit: 'None',
   }),
   trainingAccuracy: define({
     name: 'mlops_training_test_accuracy',

@@ -24,7 +24,8 @@ export interface MetricsSink {
 
 export interface TrainingRunReport {
   readonly model: string;
-  readonly status: 'FINISHED' | 'FAILED';
+  /** SKIPPED: a retraining check that found the data unchanged; like FINISHED, a healthy run. */
+  readonly status: 'FINISHED' | 'SKIPPED' | 'FAILED';
   readonly durationMs: number;
   readonly accuracy?: number;
 }
@@ -142,6 +143,11 @@ export class PlatformMetrics implements MetricsSink {
       if (run.accuracy !== undefined) {
         this.prom.trainingAccuracy.set(model, run.accuracy);
         this.emf?.record('trainingAccuracy', model, run.accuracy);
+      }
+      if (run.status !== 'FAILED') {
+        const at = this.now() / 1000;
+        this.prom.trainingLastSuccess.set(model, at);
+        this.emf?.record('trainingLastSuccess', model, at);
       }
       this.emf?.flush();
       this.flushIfDue();

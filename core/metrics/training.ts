@@ -1,14 +1,17 @@
 import { metrics as defaultSink, type MetricsSink, type ProductionModelReport } from './index.js';
 
 /** The parts of a training outcome the metrics need (structural, so core/training stays the owner). */
-export interface ObservableOutcome {
-  readonly version: ProductionModelReport;
-  readonly decision: { readonly alias?: string | undefined };
-}
+export type ObservableOutcome =
+  | {
+      readonly kind: 'registered';
+      readonly version: ProductionModelReport;
+      readonly decision: { readonly alias?: string | undefined };
+    }
+  | { readonly kind: 'skipped' };
 
 /**
  * Reports one training run: FINISHED with its test accuracy (and the production gauges when the
- * policy promoted it), or FAILED, then flushes so a Lambda that is frozen right after training
+ * policy promoted it), SKIPPED (data unchanged), or FAILED, then flushes so a Lambda that is frozen right after training
  * has already sent its series to AMP. Training is not on a request path, so waiting is fine.
  *
  * @example
@@ -22,6 +25,10 @@ export async function observeTraining<T extends ObservableOutcome>(
   const started = performance.now();
   try {
     const outcome = await work();
+    if (outcome.kind === 'skipped') {
+      sink.trainingRun({ model, status: 'SKIPPED', durationMs: performance.now() - started });
+      return outcome;
+    }
     const accuracy = outcome.version.metrics['accuracy'];
     sink.trainingRun({
       model,

@@ -1,5 +1,12 @@
 import { AppError } from '../errors.js';
-import { decidePromotion, type PromotionDecision, type PromotionPolicy } from './policy.js';
+import {
+  decidePromotion,
+  describeSchemaDiff,
+  type PairedComparison,
+  type PromotionDecision,
+  type PromotionPolicy,
+  schemaDiff,
+} from './policy.js';
 import { assertModelName, type RegistryStore } from './store.js';
 import {
   CHALLENGER,
@@ -8,6 +15,21 @@ import {
   PRODUCTION,
   type RegisteredModel,
 } from './types.js';
+
+export interface RegisterOptions {
+  readonly policy?: PromotionPolicy;
+  /**
+   * Scores the production version and the candidate on the same rows (the candidate's test split).
+   * Without it, a candidate never displaces a production version: there is nothing fair to compare.
+   */
+  readonly compare?: (production: ModelVersion) => Promise<PairedComparison>;
+}
+
+/** An alias change, with what the caller should be told about it (a forced schema change). */
+export interface AliasChange {
+  readonly model: RegisteredModel;
+  readonly warnings: readonly string[];
+}
 
 export interface VersionSelector {
   readonly version?: number;
@@ -91,25 +113,47 @@ export class RegistryService {
   }
 
   /**
-   * Registers a trained version, then applies the promotion policy: production if it beats the
-   * incumbent, challenger otherwise. The alias change is conditional and retried on races.
+   * Registers a trained version, then decides its alias (core/registry/policy.ts): production only if
+   * it has production's schema and beats it on the same rows, challenger otherwise. The decision is
+   * kept on the version before the alias moves; the move is conditional and decided again on a race.
    */
   async register(
     name: string,
     data: NewModelVersion,
-    policy?: PromotionPolicy,
+    options: RegisterOptions = {},
   ): Promise<{ version: ModelVersion; decision: PromotionDecision }> {
-    const version = await this.store.createVersion(name, data);
+    const created = await this.store.createVersion(name, data);
+    const comparisons = new Map<number, Promise<PairedComparison | { error: string }>>();
+    const compareWith = (production: ModelVersion) => {
+      if (!options.compare) return undefined;
+      let result = comparisons.get(production.version);
+      if (!result) {
+        result = options.compare(production).catch((error: unknown) => ({ error: messageOf(error) }));
+        comparisons.set(production.version, result);
+      }
+      return result;
+    };
     for (let attempt = 0; ; attempt++) {
       const model = await this.requireModel(name);
-      const incumbentVersion = model.aliases[PRODUCTION];
-      const incumbent =
-        incumbentVersion === undefined ? undefined : await this.store.getVersion(name, incumbentVersion);
-      const decision = decidePromotion(version.metrics, incumbent?.metrics, policy);
+      const productionVersion = model.aliases[PRODUCTION];
+      const production =
+        productionVersion === undefined ? undefined : await this.store.getVersion(name, productionVersion);
+      const comparison =
+        production && !schemaDiff(created, production) ? await compareWith(production) : undefined;
+      const decision: PromotionDecision = {
+        ...decidePromotion({
+          candidate: created,
+          ...(production ? { production } : {}),
+          ...(comparison ? { comparison } : {}),
+          ...(options.policy ? { policy: options.policy } : {}),
+        }),
+        decidedAt: new Date().toISOString(),
+      };
+      await this.store.recordDecision(name, created.version, decision);
       try {
-        if (decision.alias === PRODUCTION) await this.store.setAlias(model, PRODUCTION, version.version);
-        else await this.store.pointAlias(name, decision.alias, version.version);
-        return { version, decision };
+        if (decision.alias === PRODUCTION) await this.store.setAlias(model, PRODUCTION, created.version);
+        else await this.store.pointAlias(name, decision.alias, created.version);
+        return { version: { ...created, decision }, decision };
       } catch (error) {
         if (!isConcurrentUpdate(error) || attempt >= MAX_RETRIES) throw error;
         await backoff(attempt);
@@ -159,23 +203,56 @@ export class RegistryService {
     });
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<RegisteredModel> {
+  /**
+   * Points an alias at a version. Moving `production` to a version whose schema (feature names and
+   * order, class set) differs from the current production's is refused unless `force` is set, and is
+   * then reported as a warning: clients built for the old schema will get 422s.
+   */
+  async setAlias(
+    name: string,
+    alias: string,
+    version: number,
+    options: { force?: boolean } = {},
+  ): Promise<AliasChange> {
     const normalised = normaliseAlias(alias);
     if (!ALIAS.test(normalised)) {
       throw new AppError('VALIDATION_FAILED', `invalid alias "${alias}"`, {
         details: [{ field: 'alias', message: 'lower-case letters, digits, "_" or "-", up to 32 characters' }],
       });
     }
-    return this.withRetry(name, async (model) => {
-      if (!(await this.store.getVersion(name, version))) {
-        throw new AppError('NOT_FOUND', `model "${name}" has no version ${version}`);
-      }
-      return this.store.setAlias(model, normalised, version);
+    let warnings: string[] = [];
+    const model = await this.withRetry(name, async (current) => {
+      const target = await this.store.getVersion(name, version);
+      if (!target) throw new AppError('NOT_FOUND', `model "${name}" has no version ${version}`);
+      warnings = normalised === PRODUCTION ? await this.schemaChange(current, target, options.force) : [];
+      return this.store.setAlias(current, normalised, version);
     });
+    return { model, warnings };
   }
 
-  promote(name: string, version: number): Promise<RegisteredModel> {
-    return this.setAlias(name, PRODUCTION, version);
+  promote(name: string, version: number, options: { force?: boolean } = {}): Promise<AliasChange> {
+    return this.setAlias(name, PRODUCTION, version, options);
+  }
+
+  /** A schema change of production: refused (409) without `force`, else the warning to pass on. */
+  private async schemaChange(model: RegisteredModel, target: ModelVersion, force = false): Promise<string[]> {
+    const current = model.aliases[PRODUCTION];
+    if (current === undefined || current === target.version) return [];
+    const production = await this.store.getVersion(model.name, current);
+    const diff = production && schemaDiff(target, production);
+    if (!diff) return [];
+    const change = `v${target.version}'s schema differs from production v${current}'s (${describeSchemaDiff(diff)})`;
+    if (!force) {
+      throw new AppError(
+        'SCHEMA_MISMATCH',
+        `${change}: clients sending v${current}'s features would get 422; promote with force to do it anyway`,
+        { details: [{ field: 'force', message: 'required to promote a version with another schema' }] },
+      );
+    }
+    return [
+      `${change}: production now expects features ${JSON.stringify(target.featureNames)} and classes ` +
+        `${JSON.stringify(target.classes)}; clients built for v${current} will get 422 until they change`,
+    ];
   }
 
   /** Points production back at the version it had before the last promotion. */
@@ -201,6 +278,8 @@ export class RegistryService {
     }
   }
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const isConcurrentUpdate = (error: unknown) =>
   error instanceof AppError && error.code === 'CONCURRENT_UPDATE';

@@ -8,6 +8,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '../errors.js';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './names.js';
+import type { PromotionDecision } from './policy.js';
 import { type ModelVersion, type NewModelVersion, PRODUCTION, type RegisteredModel } from './types.js';
 
 /**
@@ -19,17 +21,11 @@ import { type ModelVersion, type NewModelVersion, PRODUCTION, type RegisteredMod
  */
 const modelKey = (name: string) => ({ pk: `MODEL#${name}`, sk: 'MODEL' });
 const versionSk = (version: number) => `VERSION#${String(version).padStart(10, '0')}`;
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
 export function assertModelName(name: string): void {
-  if (!MODEL_NAME.test(name)) {
-    throw new AppError(
-      'VALIDATION_FAILED',
-      `invalid model name "${name}": use 1–64 letters, digits, '.', '_' or '-'`,
-      {
-        details: [{ field: 'model', message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }],
-      },
-    );
+  if (!MODEL_NAME_PATTERN.test(name)) {
+    throw new AppError('VALIDATION_FAILED', `invalid model name "${name}": ${MODEL_NAME_RULE}`, {
+      details: [{ field: 'model', message: MODEL_NAME_RULE }],
+    });
   }
 }
 
@@ -101,6 +97,20 @@ export class RegistryStore {
       }),
     );
     return record;
+  }
+
+  /** Keeps the promotion decision on the version item (rewritten if a race made it decide again). */
+  async recordDecision(name: string, version: number, decision: PromotionDecision): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `MODEL#${name}`, sk: versionSk(version) },
+        UpdateExpression: 'SET #decision = :decision',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#decision': 'decision' },
+        ExpressionAttributeValues: { ':decision': decision },
+      }),
+    );
   }
 
   async getVersion(name: string, version: number): Promise<ModelVersion | undefined> {

@@ -1,3 +1,5 @@
+import type { PromotionDecision } from './policy.js';
+
 export type Metrics = Readonly<Record<string, number>>;
 export type Params = Readonly<Record<string, string | number | boolean>>;
 
@@ -22,6 +24,34 @@ export interface ModelVersion {
   readonly createdAt: string;
   readonly description?: string;
   readonly tags?: Readonly<Record<string, string>>;
+  /** How `metrics` were measured (versions registered by training). */
+  readonly evaluation?: EvaluationRecord;
+  /** The automatic promotion decision made when the version was registered. */
+  readonly decision?: PromotionDecision;
+}
+
+/**
+ * What a run's (and its version's) metrics mean: `validation_*` / `cv_*` scored the search trials on the
+ * training part; `test_*` (and the unprefixed headline metrics, the same numbers) come from one scoring
+ * of the final model on the test split, which selection never saw.
+ */
+export interface EvaluationRecord {
+  /** How candidates were compared: a validation split of the training part, k folds of it, or no search. */
+  readonly selection: 'validation' | 'cv' | 'none';
+  readonly validationSize?: number;
+  readonly cvFolds?: number;
+  readonly testSize: number;
+  readonly seed: number;
+  /** Rows of each part: trials fit on `train`, are scored on `validation` (or folds of train+validation). */
+  readonly rows: { readonly train: number; readonly validation?: number; readonly test: number };
+  /**
+   * Rows the registered artifact was fit on: `train+validation` (the chosen configuration refit on
+   * everything but the test rows) or `all` (refit once more on every row, after the test scoring).
+   */
+  readonly refit: 'train+validation' | 'all';
+  readonly refitRows: number;
+  /** Which model `test_*` describe (with refit `all`: the train+validation model, before that refit). */
+  readonly testMetricsOf: string;
 }
 
 export interface RegisteredModel {

@@ -1,4 +1,5 @@
 import { s3Client } from '../aws/clients.js';
+import { lambdaMemoryBytes } from '../datasets/memory-estimate.js';
 import type { TrainingDeps } from '../training/service.js';
 import { lazy, settings } from './lazy.js';
 import { artifactStore, registryService, runStore } from './storage.js';
@@ -10,5 +11,6 @@ export const trainingDeps = /* @__PURE__ */ lazy(
     artifacts: artifactStore(),
     s3: s3Client,
     codeVersion: settings.codeVersion,
+    ...(lambdaMemoryBytes() !== undefined ? { memoryLimitBytes: lambdaMemoryBytes()! } : {}),
   }),
 );

@@ -7,10 +7,12 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '../errors.js';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../registry/names.js';
 import { lowerIsBetter } from '../registry/policy.js';
-import type { Metrics, Params } from '../registry/types.js';
+import type { EvaluationRecord, Metrics, Params } from '../registry/types.js';
 
-export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED';
+/** SKIPPED: a retraining check that found nothing to do (its `reason` says why), not a failure. */
+export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'SKIPPED';
 
 export interface DatasetInfo {
   readonly source: string;
@@ -18,6 +20,19 @@ export interface DatasetInfo {
   readonly rows: number;
   readonly target?: string;
   readonly features?: readonly string[];
+  /** The growing location (S3 prefix, directory) `source` was picked from. */
+  readonly location?: string;
+  /** `newest` object at `location`, or `fallback` when the location was empty. */
+  readonly picked?: 'newest' | 'fallback';
+}
+
+/** Precision, recall, F1 and support of one class on the test split. */
+export interface ClassMetrics {
+  readonly class: string;
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+  readonly support: number;
 }
 
 export interface Run {
@@ -41,6 +56,12 @@ export interface Run {
   readonly error?: string;
   readonly modelVersion?: number;
   readonly alias?: string;
+  /** Why the run ended as it did: the promotion decision's reason, or why it was SKIPPED. */
+  readonly reason?: string;
+  /** How the metrics were measured (which split each prefix means, refit). */
+  readonly evaluation?: EvaluationRecord;
+  /** Per-class precision/recall/F1 of the final model on the test split. */
+  readonly classMetrics?: readonly ClassMetrics[];
   /** Search runs: how many trials, and the best one. */
   readonly trials?: number;
   readonly bestTrialRunId?: string;
@@ -69,7 +90,11 @@ export type RunOutcome =
       trials?: number;
       modelVersion?: number;
       alias?: string;
+      reason?: string;
+      evaluation?: EvaluationRecord;
+      classMetrics?: readonly ClassMetrics[];
     }
+  | { status: 'SKIPPED'; reason: string; dataset?: DatasetInfo }
   | { status: 'FAILED'; error: string; dataset?: DatasetInfo };
 
 /**
@@ -86,7 +111,6 @@ export type RunOutcome =
 const runKey = (runId: string) => ({ pk: `RUN#${runId}`, sk: 'RUN' });
 const experimentKey = (name: string) => ({ pk: `EXP#${name}`, sk: 'EXPERIMENT' });
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const EXPERIMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function assertRunId(runId: string): void {
   if (!RUN_ID.test(runId)) {
@@ -97,9 +121,9 @@ export function assertRunId(runId: string): void {
 }
 
 export function assertExperimentName(name: string): void {
-  if (!EXPERIMENT.test(name)) {
+  if (!MODEL_NAME_PATTERN.test(name)) {
     throw new AppError('VALIDATION_FAILED', `invalid experiment name "${name}"`, {
-      details: [{ field: 'experiment', message: 'use 1–64 letters, digits, ".", "_" or "-"' }],
+      details: [{ field: 'experiment', message: MODEL_NAME_RULE }],
     });
   }
 }
@@ -179,12 +203,17 @@ export class RunStore {
       if (outcome.trials !== undefined) fields['trials'] = outcome.trials;
       if (outcome.modelVersion !== undefined) fields['modelVersion'] = outcome.modelVersion;
       if (outcome.alias) fields['alias'] = outcome.alias;
+      if (outcome.reason) fields['reason'] = outcome.reason;
+      if (outcome.evaluation) fields['evaluation'] = outcome.evaluation;
+      if (outcome.classMetrics) fields['classMetrics'] = outcome.classMetrics;
       const metric = run.rankMetric ?? 'accuracy';
       const value = outcome.metrics[metric];
       if (!run.parentRunId && value !== undefined && Number.isFinite(value)) {
         fields['gsi2pk'] = `EXP#${run.experiment}#${metric}`;
         fields['gsi2sk'] = value;
       }
+    } else if (outcome.status === 'SKIPPED') {
+      fields['reason'] = outcome.reason;
     } else {
       fields['error'] = outcome.error;
     }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { experimentBody, modelBody, runBody, trainEvent, versionBody } from '../../core/api/admin-bodies.js';
 import {
   AliasBody,
@@ -29,11 +28,11 @@ import { artifactResponse, readArtifact } from '../../core/artifacts/download.js
 import { presigningS3Client } from '../../core/aws/clients.js';
 import { UPLOAD_LIMITS } from '../../core/datasets/uploads.js';
 import { AppError } from '../../core/errors.js';
-import type { RegisteredModel } from '../../core/registry/types.js';
+import type { AliasChange } from '../../core/registry/service.js';
 import { datasetUploads } from '../../core/services/datasets.js';
 import { settings } from '../../core/services/lazy.js';
 import { artifactStore, registryService, runStore } from '../../core/services/storage.js';
-import { checkParams } from '../../core/training/params-check.js';
+import { queueTrainingRun } from '../../core/training/queue.js';
 import { requirePrincipal } from '../shared/auth.js';
 import {
   type HttpEvent,
@@ -59,32 +58,25 @@ const path = <T extends z.ZodMiniType>(schema: T, event: HttpEvent): z.infer<T> 
 const query = <T extends z.ZodMiniType>(schema: T, event: HttpEvent): z.infer<T> =>
   validate(schema, event.queryStringParameters ?? {}, 'query');
 
-/** The answer of every route that changes a model: the model, as it is now. */
-const modelAnswer = (model: RegisteredModel) =>
-  json(200, { model: modelBody(model) } satisfies ResponseBody<typeof ModelAnswer>);
+/** The answer of every route that changes a model: the model, as it is now (and any warning). */
+const modelAnswer = ({ model, warnings }: AliasChange) =>
+  json(200, {
+    model: modelBody(model),
+    ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
+  } satisfies ResponseBody<typeof ModelAnswer>);
 
 /** Bodies are snake_case (core/api/admin-schemas.ts); records are mapped in core/api/admin-bodies.ts. */
 export const handler = httpHandler({
   'POST /train': admin(async (event) => {
     const body = validate(TrainBody, parseJson(event), 'training request');
-    checkParams(body);
     // An uploaded file is read and parsed now, so a bad one is a 422 rather than a FAILED run.
     await datasetUploads().validate(body.dataset, body.target, body.features);
-    const modelName = body.model_name ?? settings.defaultModel;
-    const runId = randomUUID();
-    // The run exists (RUNNING) before the 202, so GET /runs/{id} works at once; the worker claims it.
-    await runStore().start({
-      runId,
-      experiment: body.experiment ?? modelName,
-      modelName,
-      startedAt: new Date().toISOString(),
-      ...(body.algorithm && body.algorithm !== 'auto' && !body.trials ? { algorithm: body.algorithm } : {}),
-      params: { ...(body.params ?? {}), seed: body.seed ?? 42, test_size: body.test_size ?? 0.2 },
-      rankMetric: body.metric ?? 'accuracy',
+    const { runId, modelName } = await queueTrainingRun(trainEvent(body), {
+      runs: runStore(),
+      launcher: trainingLauncher(),
       codeVersion: settings.codeVersion,
-      ...(body.trials && body.trials > 1 ? { trials: body.trials } : {}),
+      defaultModel: settings.defaultModel,
     });
-    await trainingLauncher().launch(trainEvent(body, { runId, modelName }));
     return json(
       202,
       {
@@ -138,12 +130,12 @@ export const handler = httpHandler({
   'POST /models/{name}/promote': admin(async (event) => {
     const { name } = path(ModelPath, event);
     const body = validate(PromoteBody, parseJson(event));
-    return modelAnswer(await registryService().promote(name, body.version));
+    return modelAnswer(await registryService().promote(name, body.version, { force: body.force ?? false }));
   }),
 
   'POST /models/{name}/rollback': admin(async (event) => {
     const { name } = path(ModelPath, event);
-    return modelAnswer(await registryService().rollback(name));
+    return modelAnswer({ model: await registryService().rollback(name), warnings: [] });
   }),
 
   'POST /models/{name}/aliases': admin(async (event) => {
@@ -151,8 +143,8 @@ export const handler = httpHandler({
     const body = validate(AliasBody, parseJson(event));
     return modelAnswer(
       body.version === undefined
-        ? await registryService().removeAlias(name, body.alias)
-        : await registryService().setAlias(name, body.alias, body.version),
+        ? { model: await registryService().removeAlias(name, body.alias), warnings: [] }
+        : await registryService().setAlias(name, body.alias, body.version, { force: body.force ?? false }),
     );
   }),
 
@@ -165,7 +157,7 @@ export const handler = httpHandler({
       ...(body.description !== undefined ? { description: body.description } : {}),
       ...(body.tags ? { tags: body.tags } : {}),
     });
-    return modelAnswer(await registryService().requireModel(name));
+    return modelAnswer({ model: await registryService().requireModel(name), warnings: [] });
   }),
 
   'GET /runs/{id}/artifacts/{name}': async (event) => {

@@ -180,22 +180,44 @@ export const ALARM_TABLE: readonly AlarmDefinition[] = [
         : [],
   },
   {
-    name: 'MlopsProductionModelStale',
+    // Freshness of the retraining pipeline, not of the model: a daily run on unchanged data ends
+    // SKIPPED, a healthy check. 6-hour periods, all of them without a FINISHED or SKIPPED run.
+    name: 'MlopsRetrainingStale',
     signal: 'model',
     inRuleFile: true,
-    whenIdle: 'reported by running functions only: no report, no data, not breaching',
-    alarms: (ctx, metric) => [
-      {
-        description: `Production model ${ctx.defaultModelName} older than ${ctx.thresholds.model_age_seconds / 3600} h.`,
-        props: {
-          metric: metric('productionAge', 'Maximum', Duration.minutes(5), { model: ctx.defaultModelName }),
-          threshold: ctx.thresholds.model_age_seconds,
-          evaluationPeriods: 1,
-          comparisonOperator: GT,
-          treatMissingData: NOT_BREACHING,
+    whenIdle:
+      'no successful training run is the condition itself: missing data is breaching (the schedule runs daily)',
+    alarms: (ctx, metric) => {
+      const period = Duration.hours(6);
+      const periods = Math.ceil(ctx.thresholds.retraining_age_seconds / period.toSeconds());
+      return [
+        {
+          description: `No successful retraining check of ${ctx.defaultModelName} for ${ctx.thresholds.retraining_age_seconds / 3600} h.`,
+          props: {
+            metric: new cw.MathExpression({
+              expression: 'FILL(finished, 0) + FILL(skipped, 0)',
+              usingMetrics: {
+                finished: metric('trainingRuns', 'Sum', period, {
+                  model: ctx.defaultModelName,
+                  status: 'FINISHED',
+                }),
+                skipped: metric('trainingRuns', 'Sum', period, {
+                  model: ctx.defaultModelName,
+                  status: 'SKIPPED',
+                }),
+              },
+              period,
+              label: 'successful retraining checks',
+            }),
+            threshold: 1,
+            evaluationPeriods: periods,
+            datapointsToAlarm: periods,
+            comparisonOperator: LT,
+            treatMissingData: cw.TreatMissingData.BREACHING,
+          },
         },
-      },
-    ],
+      ];
+    },
   },
   {
     name: 'MlopsProductionAccuracyLow',

@@ -84,17 +84,21 @@ export interface BundledFile {
  * - predict: onnxruntime-web's wasm backend fetches `ort-wasm-simd-threaded.wasm` (and, with the
  *   non-inlined build, imports the `.mjs` Emscripten loader) relative to `import.meta.url`, i.e.
  *   from the bundle root. The jsep/jspi/asyncify variants are WebGPU/JSPI builds we do not use.
- * - train: `builtin:<name>` datasets are read from `data/<name>.csv` in the bundle.
+ * - train: `builtin:<name>` datasets are read from `data/<name>.csv` in the bundle; it also scores the
+ *   production model on a candidate's test rows through the same ONNX runtime as predict, so it
+ *   ships the same wasm files.
  * - docs: the Swagger UI files are resolved through `swagger-ui-dist/package.json`; only the
  *   files the page loads are shipped (the whole package is 12 MB), not via `nodeModules`, which
  *   would run `npm install` during synth.
  */
+const ONNX_RUNTIME_FILES: readonly BundledFile[] = [
+  { from: 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', to: '' },
+  { from: 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs', to: '' },
+];
+
 export const BUNDLED_FILES: Readonly<Partial<Record<FunctionId, readonly BundledFile[]>>> = {
-  predict: [
-    { from: 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', to: '' },
-    { from: 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs', to: '' },
-  ],
-  train: [{ from: 'training/data/*.csv', to: 'data' }],
+  predict: ONNX_RUNTIME_FILES,
+  train: [{ from: 'training/data/*.csv', to: 'data' }, ...ONNX_RUNTIME_FILES],
   docs: ['package.json', 'swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'].map((file) => ({
     from: `node_modules/swagger-ui-dist/${file}`,
     to: 'node_modules/swagger-ui-dist',

@@ -17,7 +17,7 @@ export interface AlertThresholds {
   readonly latency_p95_seconds: number;
   readonly error_ratio: number;
   readonly predictions_per_minute: number;
-  readonly model_age_seconds: number;
+  readonly retraining_age_seconds: number;
   readonly production_accuracy: number;
 }
 
@@ -54,7 +54,7 @@ export function readAlertRules(file: string = MONITORING_FILES.rules): AlertRule
     'latency_p95_seconds',
     'error_ratio',
     'predictions_per_minute',
-    'model_age_seconds',
+    'retraining_age_seconds',
     'production_accuracy',
   ];
   const missing = required.filter((k) => thresholds[k] === undefined);

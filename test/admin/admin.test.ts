@@ -87,6 +87,21 @@ describe('admin API', () => {
     expect(auto.status).toBe(422);
     expect(auto.body.error.details[0].field).toBe('params.max_depth');
     expect(auto.body.error.message).toMatch(/logreg has no param "max_depth".*with algorithm auto/);
+    // Values out of their range are refused the same way (they used to be accepted, then fail the run).
+    const depth = await api.call('POST', '/train', {
+      token: admin,
+      json: { dataset: 'builtin:iris', model_name: 'typo', algorithm: 'tree', params: { max_depth: 1000 } },
+    });
+    expect(depth.status).toBe(422);
+    expect(depth.body.error.details).toEqual([
+      { field: 'params.max_depth', message: 'param max_depth must be in [1, 64], got 1000' },
+    ]);
+    const l2 = await api.call('POST', '/train', {
+      token: admin,
+      json: { dataset: 'builtin:iris', model_name: 'typo', params: { l2: -1 } },
+    });
+    expect(l2.status).toBe(422);
+    expect(l2.body.error.message).toBe('invalid params: param l2 must be in [0, 1000000], got -1');
     expect((await api.call('GET', '/runs?experiment=typo', { token: admin })).body.runs).toEqual(before);
   });
 
@@ -276,6 +291,69 @@ describe('admin API', () => {
     });
     expect(camel.status).toBe(422);
     expect(camel.body.error.message).toContain('modelName');
+  });
+
+  it('versions carry their evaluation and promotion decision; runs their per-class metrics', async () => {
+    const versions = await api.call('GET', '/models/iris/versions', { token: admin });
+    const v2 = versions.body.versions.find((v: { version: number }) => v.version === 2);
+    expect(v2.evaluation).toMatchObject({
+      selection: 'validation',
+      refit: 'train+validation',
+      rows: { test: 45 },
+    });
+    expect(v2.decision).toMatchObject({
+      alias: expect.stringMatching(/production|challenger/),
+      reason: expect.any(String),
+      rule: { metric: 'accuracy', margin: 0, significance: 0.05 },
+      production: { version: 1, value: expect.any(Number) },
+      rows: 45,
+      candidate_wins: expect.any(Number),
+      production_wins: expect.any(Number),
+    });
+    const run = await api.call('GET', `/runs/${v2.run_id}`, { token: admin });
+    expect(run.body.run.class_metrics.map((c: { class: string }) => c.class)).toEqual([
+      'setosa',
+      'versicolor',
+      'virginica',
+    ]);
+    expect(run.body.run.metrics.test_accuracy).toBe(v2.metrics.accuracy);
+  });
+
+  it('another dataset under the same name stays challenger; promoting it needs force and warns', async () => {
+    const before = (await api.call('GET', '/models', { token: admin })).body.models[0].aliases.production;
+    const res = await api.call('POST', '/train', {
+      token: admin,
+      json: { dataset: 'builtin:wine', model_name: 'iris' },
+    });
+    const done = await waitForRun(res.body.run_id);
+    expect(done.run).toMatchObject({ status: 'FINISHED', alias: 'challenger' });
+    expect(done.run.reason).toMatch(/^schema differs from production v\d: features \+alcohol/);
+    const version = done.run.model_version;
+    const refused = await api.call('POST', '/models/iris/promote', { token: admin, json: { version } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('SCHEMA_MISMATCH');
+    const forced = await api.call('POST', '/models/iris/promote', {
+      token: admin,
+      json: { version, force: true },
+    });
+    expect(forced.status).toBe(200);
+    expect(forced.body.model.aliases.production).toBe(version);
+    expect(forced.body.warnings).toEqual([expect.stringMatching(/clients built for v\d will get 422/)]);
+    const back = await api.call('POST', '/models/iris/rollback', { token: admin });
+    expect(back.body.model.aliases.production).toBe(before);
+  });
+
+  it('skip_unchanged: a retrain on the bytes production was trained on ends SKIPPED, with no new version', async () => {
+    const latest = (await api.call('GET', '/models', { token: admin })).body.models[0].latest_version;
+    const res = await api.call('POST', '/train', {
+      token: admin,
+      json: { dataset: 'builtin:iris', model_name: 'iris', skip_unchanged: true },
+    });
+    const done = await waitForRun(res.body.run_id);
+    expect(done.run.status).toBe('SKIPPED');
+    expect(done.run.reason).toMatch(/^data unchanged: builtin:iris is byte-identical/);
+    expect(done.run.model_version).toBeUndefined();
+    expect((await api.call('GET', '/models', { token: admin })).body.models[0].latest_version).toBe(latest);
   });
 });
 

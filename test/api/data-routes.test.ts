@@ -4,7 +4,7 @@ import { s3Client } from '../../core/aws/clients.js';
 import { ARTIFACT_BUCKET } from '../../core/config/tables.js';
 import { UPLOAD_LIMITS } from '../../core/datasets/uploads.js';
 import { runStore } from '../../core/services/index.js';
-import type { TrainOutcome } from '../../core/training/service.js';
+import type { RegisteredOutcome } from '../../core/training/service.js';
 import { adminToken, type LocalApi, startLocalApi, userToken } from '../helpers/local-api.js';
 import { trainIris } from './fixtures.js';
 
@@ -12,7 +12,7 @@ import { trainIris } from './fixtures.js';
 let api: LocalApi;
 let admin: string;
 let user: string;
-let trained: TrainOutcome;
+let trained: RegisteredOutcome;
 
 const CSV = [
   'a,b,label',

@@ -3,14 +3,11 @@ import { importJWK, type JWK } from 'jose';
 import { parseKeySet } from '../../core/auth/keys.js';
 import { ENV } from '../../core/config/env.js';
 import { keyRing, trainingDeps } from '../../core/services/index.js';
-import { type TrainOutcome, trainAndRegister } from '../../core/training/service.js';
+import { trainAndRegister } from '../../core/training/service.js';
 
 /** Trains and registers a model on builtin:iris against the running emulators. */
 export function trainIris(modelName = 'iris', options: { seed?: number } = {}) {
-  return trainAndRegister(
-    { dataset: 'builtin:iris', modelName, ...options },
-    trainingDeps(),
-  ) as Promise<TrainOutcome>;
+  return trainAndRegister({ dataset: 'builtin:iris', modelName, ...options }, trainingDeps());
 }
 
 /** The local signing key (JWT_KEY_FILE, written by the auth function on first use), for forging tokens in attack tests. */

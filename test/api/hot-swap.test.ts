@@ -109,7 +109,8 @@ async function promoteBrokenCopy(change: (data: Record<string, unknown>) => Reco
   const broken = await registryService().store.createVersion('iris', change(data) as typeof data);
   const run = load();
   await sleep(200);
-  await registryService().promote('iris', broken.version);
+  // Some broken copies change the schema: forced, as an operator would, to test the serving side.
+  await registryService().promote('iris', broken.version, { force: true });
   await sleep(REFRESH_SECONDS * 1000 * 4);
   return { serving, broken, samples: await run.stop() };
 }
@@ -142,5 +143,6 @@ test('a new version whose graph loads but cannot score its declared features doe
 
   expect(samples.filter((s) => s.status !== 200)).toEqual([]);
   expect(samples.every((s) => s.version === serving)).toBe(true);
-  await registryService().promote('iris', serving);
+  // Back from the broken copy's schema to the serving one: forced too.
+  await registryService().promote('iris', serving, { force: true });
 });

@@ -109,9 +109,19 @@ describe('mlops CLI', () => {
     ]);
     expect(result.stderr).toMatch(/training some on .*some\.csv \(240 rows, 3 features, target 'label'\)/);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/6 trials/);
-    expect(result.stdout).toMatch(/metrics +accuracy 0\.\d{4} +macro_f1/);
-    expect(result.stdout).toMatch(/registered some v1 as production/);
+    expect(result.stdout).toMatch(/6 trials scored on the validation rows of the training part/);
+    // Which number is which: one test scoring of the refit model, and the validation score that picked it.
+    expect(result.stdout).toMatch(
+      /\ntest +accuracy 0\.\d{4} +macro_f1 0\.\d{4} +log_loss \d+\.\d{4} +\(48 rows, scored once\)/,
+    );
+    expect(result.stdout).toMatch(
+      /\nvalidation accuracy 0\.\d{4} .*\(38 rows of the training part: picked the trial\)/,
+    );
+    expect(result.stdout).toMatch(/\nrefit +train\+validation \(192 rows\)/);
+    expect(result.stdout).toMatch(
+      /registered some v1 as production\ndecision +production: no production version yet/,
+    );
+    expect(result.stdout).toMatch(/per class on the test split:\nclass +precision +recall +f1 +support/);
     const model = await registryService().requireModel('some');
     expect(model.aliases['production']).toBe(1);
   });
@@ -126,6 +136,10 @@ describe('mlops CLI', () => {
     expect(detail.code).toBe(0);
     expect(detail.stdout).toContain(`run        ${runs[0].runId}`);
     expect(detail.stdout.match(/-t00\d/g)?.length).toBeGreaterThanOrEqual(6);
+    expect(detail.stdout).toMatch(/^test +accuracy 0\.\d{4}/m);
+    expect(detail.stdout).toMatch(/per class on the test split:\nclass +precision +recall +f1 +support\nhi /);
+    expect(detail.stdout).toMatch(/^trial +status +algorithm +scored on +accuracy/m);
+    expect(detail.stdout).toMatch(/-t000 +FINISHED +logreg +validation +0\.\d{4}/);
   });
 
   it('predict scores a whole file through the registry model, checking columns by name', async () => {
@@ -209,13 +223,41 @@ describe('mlops CLI', () => {
     ]);
     expect(promoted.stdout).toMatch(/production → v2/);
     expect(aliased.stdout).toMatch(/champion=v1/);
-    const [models, versions] = await Promise.all([mlops(['models']), mlops(['versions', 'some', '--json'])]);
+    const [models, versions, decision] = await Promise.all([
+      mlops(['models']),
+      mlops(['versions', 'some', '--json']),
+      mlops(['versions', 'some', '--version', '2']),
+    ]);
+    // The decision record: both models scored on the same test rows, the rule and why.
+    expect(decision.stdout).toMatch(
+      /^decision +challenger: accuracy 0\.\d{4} vs production v1's \d\.\d{4} on the same 48 rows/m,
+    );
+    expect(decision.stdout).toMatch(
+      /\nrule +accuracy ≥ 0, margin 0, McNemar's exact test, mid-p, one-sided at 0\.05/,
+    );
+    expect(decision.stdout).toMatch(
+      /\ncompared +on 48 test rows: candidate 0\.\d{4} vs production v1 \d\.\d{4}; rows won \d+, lost \d+/,
+    );
     expect(models.stdout).toMatch(/some +2 +challenger=v2 champion=v1 production=v2/);
     expect(JSON.parse(versions.stdout).model.aliases).toMatchObject({ production: 2, champion: 1 });
     expect((await mlops(['rollback', 'some'])).stdout).toMatch(/production → v1/);
     const [again, unknown] = await Promise.all([mlops(['rollback', 'some']), mlops(['versions', 'nope'])]);
     expectOneLineError(again, 1, /no earlier production version/);
     expectOneLineError(unknown, 1, /not registered/);
+  });
+
+  it('promote refuses a version with another schema without --force, and warns with it', async () => {
+    const other = await mlops(['train', '--data', 'builtin:wine', '--model-name', 'some']);
+    expect(other.code).toBe(0);
+    expect(other.stdout).toMatch(
+      /registered some v3 as challenger\ndecision +challenger: schema differs from production v1: features \+alcohol/,
+    );
+    const refused = await mlops(['promote', 'some', '3']);
+    expectOneLineError(refused, 1, /v3's schema differs from production v1's .* force/);
+    const forced = await mlops(['promote', 'some', '3', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/^warning: v3's schema differs .* clients built for v1 will get 422/m);
+    expect(forced.stdout).toMatch(/production → v3/);
   });
 
   it('create-admin makes a user with the admin role', async () => {
@@ -268,7 +310,9 @@ describe('mlops CLI', () => {
       mlops(['artifacts', 'get', runId, 'model.onnx', '--out', onnx]),
     ]);
     expect(list.stdout).toContain(dataset);
-    expect(JSON.parse(card.stdout)).toMatchObject({ runId, target: 'label' });
+    const parsed = JSON.parse(card.stdout);
+    expect(parsed.runId).toBe(runId);
+    expect(parsed.classes.length).toBeGreaterThan(1);
     expect(model.code).toBe(0);
     expect(readFileSync(onnx).length).toBeGreaterThan(100);
   });

@@ -11,7 +11,7 @@ import { ENV } from '../../core/config/env.js';
 import { ARTIFACT_BUCKET } from '../../core/config/tables.js';
 import { tokenSettings } from '../../core/services/auth.js';
 import { authService, keyRing, registryService } from '../../core/services/index.js';
-import type { TrainOutcome } from '../../core/training/service.js';
+import type { RegisteredOutcome } from '../../core/training/service.js';
 import {
   allowConsoleUploads,
   CONSOLE_PATH,
@@ -47,8 +47,8 @@ let server: LocalServer;
 let context: BrowserContext;
 let page: Page;
 let profile: string;
-let first: TrainOutcome;
-let second: TrainOutcome;
+let first: RegisteredOutcome;
+let second: RegisteredOutcome;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -194,7 +194,7 @@ suite('web console in Chromium', () => {
     const production = (await registryService().requireModel('iris')).aliases['production'];
     const other = production === first.version.version ? second.version.version : first.version.version;
     await go('models/iris');
-    await page.getByRole('img', { name: 'accuracy of iris per version' }).waitFor();
+    await page.getByRole('img', { name: 'accuracy of iris per version', exact: true }).waitFor();
     await page.getByRole('button', { name: `Promote v${other}` }).click();
     const dialog = page.getByRole('dialog');
     await expectAccessible('promote dialog');
@@ -252,7 +252,7 @@ suite('web console in Chromium', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     // A promotion dialog opens and cancels with the keyboard alone.
     await go('models/iris');
-    const promote = page.getByRole('button', { name: /^Promote v/ }).first();
+    const promote = page.locator('button:not([disabled])', { hasText: /^Promote v/ }).first();
     await promote.waitFor();
     await promote.focus();
     await page.keyboard.press('Enter');

@@ -73,8 +73,11 @@ describe('function bundles (real esbuild)', () => {
     }
   });
 
-  it('train ships the built-in datasets under data/', () => {
+  it('train ships the built-in datasets under data/, and the ONNX runtime it scores production with', () => {
     const dir = assetDir('TrainFunction');
+    expect(readdirSync(dir)).toEqual(
+      expect.arrayContaining(['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']),
+    );
     const shipped = readdirSync(join(dir, 'data')).sort();
     const source = readdirSync(join(PROJECT_ROOT, 'training', 'data'))
       .filter((f) => f.endsWith('.csv'))
@@ -101,17 +104,19 @@ describe('function bundles (real esbuild)', () => {
 
   // Each handler imports only its part of the composition root (core/services/): the control
   // shows the markers are there to be found where the code belongs.
-  it('each bundle carries only its own part: no ONNX runtime outside predict, no trainers outside train', () => {
+  it('each bundle carries only its own part: the ONNX runtime in predict and train only, trainers in train only', () => {
     const code = (construct: string) => readFileSync(join(assetDir(construct), 'index.mjs'), 'utf8');
     const ORT = 'ort-wasm-simd-threaded'; // the runtime's wasm file name, a string in its loader
-    const TRAINERS = 'TreeEnsembleClassifier'; // an ONNX op the trainers' exporter writes
-    for (const construct of ['AuthFunction', 'AdminFunction', 'DocsFunction', 'TrainFunction']) {
+    const TRAINERS = 'TreeEnsembleRegressor'; // an ONNX op the trainers' exporter writes
+    for (const construct of ['AuthFunction', 'AdminFunction', 'DocsFunction']) {
       expect(code(construct)).not.toContain(ORT);
     }
     for (const construct of ['AuthFunction', 'AdminFunction', 'DocsFunction', 'PredictFunction']) {
       expect(code(construct)).not.toContain(TRAINERS);
     }
     expect(code('PredictFunction')).toContain(ORT);
+    // Train scores production on a candidate's test rows through the runtime predict serves with.
+    expect(code('TrainFunction')).toContain(ORT);
     expect(code('TrainFunction')).toContain(TRAINERS);
   });
 

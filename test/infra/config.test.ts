@@ -84,7 +84,7 @@ describe('lib/config.ts: CDK context', () => {
     ['trainingSchedule', 5, /trainingSchedule: must be a Scheduler expression/],
     ['trainingTrials', 0, /trainingTrials: must be at least 1/],
     ['trainingTrials', 501, /trainingTrials: must be at most 500/],
-    ['defaultModelName', 'iris model', /defaultModelName: must be 1-64 letters/],
+    ['defaultModelName', 'iris model', /defaultModelName: use 1–64 letters/],
     ['defaultDataset', 'iris.csv', /defaultDataset: must be builtin:<name> or s3:\/\/bucket\/key/],
     ['defaultTarget', '', /defaultTarget: must be a column name/],
     ['predictProvisionedConcurrency', -1, /predictProvisionedConcurrency: must be at least 0/],

@@ -73,7 +73,7 @@ describe('alerting stack', () => {
     expect(namespaces).toHaveLength(1);
     const data = parse(namespaces[0].Properties.Data) as { groups: { rules: CfnJson[] }[] };
     const alerts = data.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
-    expect(alerts.sort()).toEqual(['MlopsProductionAccuracyLow', 'MlopsProductionModelStale']);
+    expect(alerts.sort()).toEqual(['MlopsProductionAccuracyLow', 'MlopsRetrainingStale']);
     // Every threshold (recording rule) stays, so the AMP alerts compare against the same numbers.
     const records = data.groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : [])));
     expect(records).toEqual(
@@ -231,7 +231,7 @@ describe('monitoring stack', () => {
     // No minimum rate configured (threshold 0): no traffic alarm at all.
     expect(byName('MlopsLowPredictionRate')).toBeUndefined();
     // Model signals are AMP's while the functions write there.
-    expect(byName('MlopsProductionModelStale')).toBeUndefined();
+    expect(byName('MlopsRetrainingStale')).toBeUndefined();
     expect(byName('MlopsProductionAccuracyLow')).toBeUndefined();
     // FAILED runs only: crashes and timeouts end no run and alarm once, through the failure queue.
     expect(byName('MlopsTrainingFailed').Properties).toMatchObject({
@@ -323,15 +323,23 @@ test('default dev without AMP: no workspace, no Grafana, no subscription; model 
     (a) => (a as CfnJson).Properties.AlarmName,
   );
   expect(names).toEqual(
-    expect.arrayContaining(['mlops-dev-MlopsProductionModelStale', 'mlops-dev-MlopsProductionAccuracyLow']),
+    expect.arrayContaining(['mlops-dev-MlopsRetrainingStale', 'mlops-dev-MlopsProductionAccuracyLow']),
   );
   const stale = Object.values(resourcesOf(dev.monitoringTemplate, 'AWS::CloudWatch::Alarm')).find(
-    (a) => (a as CfnJson).Properties.AlarmName === 'mlops-dev-MlopsProductionModelStale',
+    (a) => (a as CfnJson).Properties.AlarmName === 'mlops-dev-MlopsRetrainingStale',
   ) as CfnJson;
+  // Successful checks (FINISHED or SKIPPED runs) per 6 h, none for the whole threshold: alarm.
   expect(stale.Properties).toMatchObject({
-    MetricName: 'mlops_production_model_age_seconds',
-    Threshold: rules.thresholds.model_age_seconds,
+    Threshold: 1,
+    ComparisonOperator: 'LessThanThreshold',
+    TreatMissingData: 'breaching',
+    EvaluationPeriods: rules.thresholds.retraining_age_seconds / 21600,
+    DatapointsToAlarm: rules.thresholds.retraining_age_seconds / 21600,
   });
+  const checks = JSON.stringify(stale.Properties.Metrics);
+  expect(checks).toContain('mlops_training_runs_total');
+  expect(checks).toContain('"Value":"SKIPPED"');
+  expect(checks).toContain('"Value":"FINISHED"');
 }, 180_000); // a synth takes seconds alone, far longer on a loaded 2-core machine
 
 test('every alarm has a runbook line in docs/monitoring.md', () => {

@@ -37,18 +37,35 @@ describe('TrainingScheduleStack', () => {
     expect(flatten(target.DeadLetterConfig.Arn)).toBe('TrainingDeadLetterQueue.Arn');
   });
 
-  it('sends a payload the train handler accepts (TrainEvent)', () => {
+  it("retrains on the newest CSV under the artifact bucket's datasets/<model>/, skipping unchanged data", () => {
     const target = Object.values(resourcesOf(schedule, 'AWS::Scheduler::Schedule'))[0].Properties.Target;
-    const payload = JSON.parse(target.Input);
+    const payload = JSON.parse(flatten(target.Input));
     expect(payload).toEqual({
-      dataset: 'builtin:iris',
+      dataset: 's3://ArtifactBucket/datasets/iris/',
+      fallbackDataset: 'builtin:iris',
       target: 'species',
       modelName: 'iris',
       algorithm: 'auto',
       trials: 12,
+      skipUnchanged: true,
     });
-    expect(payload).toEqual(trainingPayload(built.config));
+    expect(payload).toEqual(trainingPayload(built.config, 'ArtifactBucket'));
     expect(TrainEvent.safeParse(payload).success).toBe(true);
+    // Without a dataset bucket it trains the default dataset, still skipping unchanged data.
+    expect(trainingPayload(built.config)).toMatchObject({ dataset: 'builtin:iris', skipUnchanged: true });
+    expect(trainingPayload(built.config)).not.toHaveProperty('fallbackDataset');
+  });
+
+  it('the train function may list and read that prefix', () => {
+    const statements = Object.values(resourcesOf(built.templates.api, 'AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('TrainFunction'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement.map(readable));
+    const permissions = permissionsOf(statements);
+    // The api stack names the artifact bucket through its SSM parameter (lib/constructs/shared-parameter.ts).
+    expect(permissions['s3:GetObject']).toEqual(
+      expect.arrayContaining([expect.stringMatching(/ssm:mlops\w*artifacts\/datasets\/\*$/)]),
+    );
+    expect(permissions['s3:ListBucket']?.join(' ')).toMatch(/datasets\/\*/);
   });
 
   it('keeps failed invocations 14 days in an encrypted, TLS-only queue', () => {

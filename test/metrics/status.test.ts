@@ -8,7 +8,7 @@ import {
   productionModels,
   renderStatus,
 } from '../../cli/commands/status.js';
-import { registryService, trainingDeps } from '../../core/services/index.js';
+import { registryService, runStore, trainingDeps } from '../../core/services/index.js';
 import { trainAndRegister } from '../../core/training/service.js';
 import { readAlertRules } from '../../lib/constructs/monitoring-rules.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
@@ -42,19 +42,29 @@ afterAll(async () => {
   await runtime.stop();
 });
 
-test('production models with age, accuracy and what the alert thresholds say', async () => {
+test('production models with age, accuracy, last retraining check and what the alert thresholds say', async () => {
   const { thresholds } = readAlertRules();
-  const [fresh] = await productionModels(registryService(), thresholds);
-  expect(fresh).toMatchObject({ model: 'iris', version: 1, problems: [] });
+  const [fresh] = await productionModels(registryService(), runStore(), thresholds);
+  expect(fresh).toMatchObject({ model: 'iris', version: 1, problems: [], lastCheckAt: expect.any(String) });
   expect(fresh!.accuracy).toBeGreaterThan(0.8);
   const later = Date.parse(fresh!.trainedAt) + 40 * 3600_000;
   const [stale] = await productionModels(
     registryService(),
+    runStore(),
     { ...thresholds, production_accuracy: 0.999 },
     later,
   );
-  expect(stale!.problems).toEqual(['stale', 'low accuracy']);
+  expect(stale!.problems).toEqual(['no retraining check', 'low accuracy']);
   expect(humanAge(stale!.ageSeconds)).toBe('1d 16h');
+  // A check on unchanged data (SKIPPED) counts as a retraining check: it is the last one now.
+  const skipped = await trainAndRegister(
+    { dataset: 'builtin:iris', modelName: 'iris', skipUnchanged: true },
+    trainingDeps(),
+  );
+  expect(skipped.kind).toBe('skipped');
+  const checkedAt = Date.parse(skipped.run.endedAt!);
+  const [old] = await productionModels(registryService(), runStore(), thresholds, checkedAt + 3600_000);
+  expect(old).toMatchObject({ version: 1, lastCheckAt: skipped.run.endedAt, problems: [] });
 });
 
 test('local alerts come from the Alertmanager API; an absent Alertmanager is said, not hidden', async () => {

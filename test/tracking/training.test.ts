@@ -120,11 +120,18 @@ describe('training pipeline', () => {
     const bytesA = await artifactStore().get(a.version.artifactKey);
     const bytesB = await artifactStore().get(b.version.artifactKey);
     expect(Buffer.compare(Buffer.from(bytesA), Buffer.from(bytesB))).toBe(0);
-    // An identical model does not displace production (a tie never wins).
-    expect(b.decision.alias).toBe('challenger');
+    // An identical model, scored with production on the same test rows, does not displace it.
+    expect(b.decision).toMatchObject({
+      alias: 'challenger',
+      rows: 36,
+      candidateWins: 0,
+      productionWins: 0,
+      production: { version: a.version.version, value: b.version.metrics['accuracy'] },
+    });
+    expect(b.decision.reason).toMatch(/on the same 36 rows: not better/);
   });
 
-  it('a search tracks every trial as a child run and registers the best by the chosen metric', async () => {
+  it('a search tracks every trial as a child run scored on validation rows only, and registers its refit', async () => {
     const seen: TrialSummary[] = [];
     let planned = 0;
     const hooks: TrainHooks = {
@@ -144,24 +151,69 @@ describe('training pipeline', () => {
     expect(trials).toHaveLength(5);
     for (const trial of trials) {
       expect(trial.parentRunId).toBe(outcome.run.runId);
-      expect(['FINISHED', 'FAILED']).toContain(trial.status);
+      expect(trial.status).toBe('FINISHED');
       expect(trial.durationMs).toEqual(expect.any(Number));
+      // Selection never sees the test split: trials carry validation metrics only.
+      expect(Object.keys(trial.metrics).sort()).toEqual([
+        'train_ms',
+        'validation_accuracy',
+        'validation_log_loss',
+        'validation_macro_f1',
+      ]);
     }
-    const best = Math.max(
-      ...trials.filter((t) => t.status === 'FINISHED').map((t) => t.metrics['macro_f1']!),
-    );
-    expect(outcome.version.metrics['macro_f1']).toBe(best);
-    // ties on the metric go to the lower log loss
-    const tied = trials.filter((t) => t.metrics['macro_f1'] === best);
-    const winner = tied.reduce((a, b) => (b.metrics['log_loss']! < a.metrics['log_loss']! ? b : a));
+    // The best validation score wins; on a tie the earlier trial (each algorithm's defaults come first).
+    const best = Math.max(...trials.map((t) => t.metrics['validation_macro_f1']!));
+    const winner = trials.find((t) => t.metrics['validation_macro_f1'] === best)!;
     expect(outcome.run.bestTrialRunId).toBe(winner.runId);
+    const defaults = trials.find((t) => t.algorithm === winner.algorithm)!;
+    expect(winner.metrics['validation_macro_f1']).toBeGreaterThanOrEqual(
+      defaults.metrics['validation_macro_f1']!,
+    );
+    // The registered metrics: the refit model's test scores (test_* and the unprefixed headline), and
+    // the chosen trial's validation scores, each named for the rows it was measured on.
+    const m = outcome.version.metrics;
+    expect(m['validation_macro_f1']).toBe(best);
+    expect(m['test_macro_f1']).toBe(m['macro_f1']);
+    expect(m['test_accuracy']).toBe(m['accuracy']);
+    expect(outcome.version.evaluation).toEqual({
+      selection: 'validation',
+      validationSize: 0.2,
+      testSize: 0.2,
+      seed: 5,
+      rows: { train: 96, validation: 24, test: 30 },
+      refit: 'train+validation',
+      refitRows: 120,
+      testMetricsOf: expect.stringMatching(/registered model, fit on train \+ validation/),
+    });
+    expect(outcome.run.evaluation).toEqual(outcome.version.evaluation);
     // Trials stay out of the experiment listing; the search run is there.
     const listed = await runStore().listByExperiment('iris-s');
     expect(listed.map((r) => r.runId)).toEqual([outcome.run.runId]);
     expect(listed[0]!.trials).toBe(5);
   });
 
-  it('concurrent trainings of one model get distinct versions and one production', async () => {
+  it('records per-class precision, recall and F1 of the test split on the run', async () => {
+    const outcome = await trainAndRegister(
+      { dataset: 'builtin:iris', modelName: 'iris-pc', seed: 2 },
+      trainingDeps(),
+    );
+    const run = await runStore().require(outcome.run.runId);
+    expect(run.classMetrics).toHaveLength(3);
+    expect(run.classMetrics!.map((c) => c.class)).toEqual(['setosa', 'versicolor', 'virginica']);
+    for (const c of run.classMetrics!) {
+      expect(c).toEqual({
+        class: expect.any(String),
+        precision: expect.any(Number),
+        recall: expect.any(Number),
+        f1: expect.any(Number),
+        support: 10,
+      });
+    }
+    const macro = run.classMetrics!.reduce((a, c) => a + c.f1, 0) / 3;
+    expect(run.metrics['test_macro_f1']).toBeCloseTo(macro, 12);
+  });
+
+  it('concurrent trainings of one model get distinct versions, one production, and a decision each', async () => {
     const outcomes = await Promise.all(
       [1, 2, 3, 4].map((seed) =>
         trainAndRegister({ dataset: 'builtin:iris', modelName: 'iris-p', seed }, trainingDeps()),
@@ -170,10 +222,11 @@ describe('training pipeline', () => {
     expect(outcomes.map((o) => o.version.version).sort()).toEqual([1, 2, 3, 4]);
     expect(new Set(outcomes.map((o) => o.run.runId)).size).toBe(4);
     const model = await registryService().requireModel('iris-p');
-    expect(Object.values(model.aliases).length).toBeGreaterThanOrEqual(1);
-    const production = await registryService().resolve('iris-p');
-    const best = Math.max(...outcomes.map((o) => o.version.metrics['accuracy']!));
-    expect(production.metrics['accuracy']).toBe(best);
+    expect(model.aliases['production']).toEqual(expect.any(Number));
+    for (const o of outcomes) {
+      const v = await registryService().getVersion('iris-p', o.version.version);
+      expect(v.decision?.alias).toBe(o.decision.alias);
+    }
   });
 
   it('k-fold CV scores trials on the training part', async () => {
@@ -182,19 +235,42 @@ describe('training pipeline', () => {
       trainingDeps(),
     );
     expect(outcome.version.metrics['cv_accuracy']).toBeGreaterThan(0.8);
+    expect(outcome.version.evaluation).toMatchObject({
+      selection: 'cv',
+      cvFolds: 3,
+      rows: { train: 120, test: 30 },
+    });
   });
 
-  it('an impossible parameter fails the run with a 4xx naming it, and the run is FAILED', async () => {
-    const error = await trainAndRegister(
-      { dataset: 'builtin:iris', modelName: 'iris-bad', algorithm: 'logreg', params: { l2: -1 } },
-      trainingDeps(),
-    ).catch((e: unknown) => e as AppError);
-    expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).message).toMatch(/l2/);
-    const [run] = await runStore().listByExperiment('iris-bad');
-    expect(run?.status).toBe('FAILED');
-    expect(run?.error).toMatch(/l2/);
-  });
+  it.each([
+    [
+      { algorithm: 'logreg' as const, params: { l2: -1 } },
+      'params.l2',
+      /param l2 must be in \[0, 1000000\], got -1/,
+    ],
+    [
+      { algorithm: 'tree' as const, params: { max_depth: 1000 } },
+      'params.max_depth',
+      /must be in \[1, 64\], got 1000/,
+    ],
+    [
+      { algorithm: 'forest' as const, params: { max_features: 'half' } },
+      'params.max_features',
+      /'sqrt', 'log2', 'all'/,
+    ],
+  ])(
+    'an out-of-range parameter is refused with 422 before any run exists: %j',
+    async (request, field, message) => {
+      const error = await trainAndRegister(
+        { dataset: 'builtin:iris', modelName: 'iris-bad', ...request },
+        trainingDeps(),
+      ).catch((e: unknown) => e as AppError);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).status).toBe(422);
+      expect((error as AppError).details[0]).toEqual({ field, message: expect.stringMatching(message) });
+      expect(await runStore().listByExperiment('iris-bad')).toEqual([]);
+    },
+  );
 
   it('experiments are listed most recently active first and runs rank by metric', async () => {
     const experiments = await runStore().listExperiments();

@@ -34,8 +34,8 @@ describe.each(algorithms)('ONNX export of %s', (algorithm) => {
   });
 });
 
-describe('binary gbt with no negative leaf weight', () => {
-  it('keeps the score > 0 label rule in onnxruntime', async () => {
+describe('two-class gbt whose leaves are all positive', () => {
+  it('labels class 1 exactly when the log-odds score is above 0, in onnxruntime too', async () => {
     const tree = {
       feature: [0, -1, -1],
       threshold: [0.5, 0, 0],

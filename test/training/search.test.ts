@@ -1,6 +1,8 @@
 import {
   type Algorithm,
   loadBuiltinDataset,
+  PARAM_DEFAULTS,
+  PARAM_SPACES,
   runSearch,
   searchSpace,
   type TrialReport,
@@ -18,12 +20,34 @@ describe('searchSpace', () => {
     expect([...searchSpace(all, { trials: 12, seed: 6 })]).not.toEqual(a);
   });
 
-  it('grid: the full product per algorithm, capped by trials', () => {
+  it('grid: defaults first, then the full product per algorithm (defaults not repeated), capped by trials', () => {
     const grid = [...searchSpace(['tree', 'logreg'], { strategy: 'grid' })];
-    expect(grid.filter((c) => c.algorithm === 'tree')).toHaveLength(12);
+    expect(grid.slice(0, 2)).toEqual([
+      { algorithm: 'tree', params: {} },
+      { algorithm: 'logreg', params: {} },
+    ]);
+    // tree: 4 × 3 points, none of them the defaults (max_depth 10); logreg: 5 points, one of them l2 = 1.
+    expect(grid.filter((c) => c.algorithm === 'tree')).toHaveLength(13);
     expect(grid.filter((c) => c.algorithm === 'logreg')).toHaveLength(5);
     expect(new Set(grid.map((c) => JSON.stringify(c))).size).toBe(grid.length);
     expect([...searchSpace(['tree', 'logreg'], { strategy: 'grid', trials: 3 })]).toHaveLength(3);
+  });
+
+  it("every algorithm's defaults lie inside its random distributions, and open both strategies", () => {
+    for (const algorithm of all) {
+      for (const [name, dim] of Object.entries(PARAM_SPACES[algorithm].random)) {
+        const value = PARAM_DEFAULTS[algorithm][name];
+        const inside =
+          dim.kind === 'choice'
+            ? dim.values.includes(value!)
+            : (value as number) >= dim.min && (value as number) <= dim.max;
+        expect({ algorithm, name, value, inside }).toEqual({ algorithm, name, value, inside: true });
+      }
+      for (const strategy of ['random', 'grid'] as const) {
+        const [first] = searchSpace([algorithm], { strategy, trials: 3 });
+        expect(first).toEqual({ algorithm, params: {} });
+      }
+    }
   });
 
   it('rejects an empty algorithm list, unknown algorithms and strategies', () => {

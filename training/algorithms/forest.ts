@@ -8,7 +8,7 @@ import {
 } from '../model.js';
 import { checkSeed, deriveSeed, mulberry32, randomInt } from '../random.js';
 import { ColumnData, type FlatTree, growTree } from './cart.js';
-import { FOREST_DEFAULTS } from './defaults.js';
+import { FOREST_DEFAULTS, PARAM_SPECS, paramProblem } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { resolveMaxFeatures, treeShapeParams, treeShapeRecord } from './tree-params.js';
 
@@ -37,17 +37,13 @@ export class RandomForest extends TreeEnsembleModel {
     checkKnownParams(params, Object.keys(FOREST_DEFAULTS), 'forest');
     const F = ctx.featureNames.length;
     checkMatrix(X, F);
-    const shape = treeShapeParams(params, FOREST_DEFAULTS);
-    const nTrees = numberParam(params, 'n_trees', FOREST_DEFAULTS.n_trees, {
-      min: 1,
-      max: 5000,
-      integer: true,
-    });
+    const shape = treeShapeParams(params, PARAM_SPECS.forest);
+    const nTrees = numberParam(params, 'n_trees', PARAM_SPECS.forest.n_trees);
     const maxFeaturesParam = params['max_features'] ?? FOREST_DEFAULTS.max_features;
     const maxFeatures = resolveMaxFeatures(maxFeaturesParam, F);
     const bootstrap = params['bootstrap'] ?? FOREST_DEFAULTS.bootstrap;
-    if (typeof bootstrap !== 'boolean')
-      throw new TypeError(`param bootstrap must be a boolean, got ${bootstrap}`);
+    const problem = paramProblem('bootstrap', PARAM_SPECS.forest.bootstrap, bootstrap);
+    if (problem) throw new TypeError(problem);
     const seed = checkSeed(ctx.seed);
     const data = ColumnData.from(X, F);
     const n = X.length;

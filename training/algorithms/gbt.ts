@@ -9,7 +9,7 @@ import {
 } from '../model.js';
 import { checkSeed, deriveSeed, mulberry32 } from '../random.js';
 import { ColumnData, type FlatTree, growTree, leafOf } from './cart.js';
-import { GBT_DEFAULTS } from './defaults.js';
+import { GBT_DEFAULTS, PARAM_SPECS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { treeShapeParams, treeShapeRecord } from './tree-params.js';
 
@@ -43,22 +43,6 @@ export class GradientBoostedTrees extends TreeEnsembleModel {
       classId: state.classIds[i]!,
       scale: state.learningRate,
     }));
-    const anyNegative = state.trees.some((t) =>
-      t.value.some((v) => v.length > 0 && v[0]! * state.learningRate < 0),
-    );
-    if (classes.length === 2 && !anyNegative) {
-      // onnxruntime switches its binary label rule from score > 0 to score > 0.5 when no leaf weight is
-      // negative; one single-leaf tree worth the smallest negative float32 keeps the score > 0 rule and
-      // leaves every non-zero score unchanged.
-      const nudge: FlatTree = {
-        feature: [-1],
-        threshold: [0],
-        left: [0],
-        right: [0],
-        value: [[-(2 ** -149)]],
-      };
-      trees.push({ tree: nudge, classId: 0, scale: 1 });
-    }
     this.layout = { trees, nClasses: classes.length, mode: 'boost', baseValues: state.baseValues };
   }
 
@@ -66,18 +50,11 @@ export class GradientBoostedTrees extends TreeEnsembleModel {
     checkKnownParams(params, Object.keys(GBT_DEFAULTS), 'gbt');
     const F = ctx.featureNames.length;
     checkMatrix(X, F);
-    const shape = treeShapeParams(params, GBT_DEFAULTS);
-    const nRounds = numberParam(params, 'n_rounds', GBT_DEFAULTS.n_rounds, {
-      min: 1,
-      max: 5000,
-      integer: true,
-    });
-    const learningRate = numberParam(params, 'learning_rate', GBT_DEFAULTS.learning_rate, {
-      min: 1e-4,
-      max: 1,
-    });
-    const l2 = numberParam(params, 'l2', GBT_DEFAULTS.l2, { min: 0, max: 1e4 });
-    const subsample = numberParam(params, 'subsample', GBT_DEFAULTS.subsample, { min: 0.1, max: 1 });
+    const shape = treeShapeParams(params, PARAM_SPECS.gbt);
+    const nRounds = numberParam(params, 'n_rounds', PARAM_SPECS.gbt.n_rounds);
+    const learningRate = numberParam(params, 'learning_rate', PARAM_SPECS.gbt.learning_rate);
+    const l2 = numberParam(params, 'l2', PARAM_SPECS.gbt.l2);
+    const subsample = numberParam(params, 'subsample', PARAM_SPECS.gbt.subsample);
     const seed = checkSeed(ctx.seed);
     const n = X.length;
     const C = ctx.classes.length;

@@ -11,7 +11,7 @@ import {
   type TrainedModel,
 } from '../model.js';
 import { linearClassifierOnnx } from '../onnx/classifier-graphs.js';
-import { LOGREG_DEFAULTS } from './defaults.js';
+import { LOGREG_DEFAULTS, PARAM_SPECS } from './defaults.js';
 
 export const LOGREG_VERSION = 1;
 const PARAM_NAMES = Object.keys(LOGREG_DEFAULTS);
@@ -28,17 +28,13 @@ interface LogregState {
 function resolveParams(params: Params) {
   checkKnownParams(params, PARAM_NAMES, 'logreg');
   return {
-    l2: numberParam(params, 'l2', LOGREG_DEFAULTS.l2, { min: 0, max: 1e3 }),
-    maxIter: numberParam(params, 'max_iter', LOGREG_DEFAULTS.max_iter, {
-      min: 1,
-      max: 100_000,
-      integer: true,
-    }),
-    tol: numberParam(params, 'tol', LOGREG_DEFAULTS.tol, { min: 0, max: 1 }),
+    l2: numberParam(params, 'l2', PARAM_SPECS.logreg.l2),
+    maxIter: numberParam(params, 'max_iter', PARAM_SPECS.logreg.max_iter),
+    tol: numberParam(params, 'tol', PARAM_SPECS.logreg.tol),
   };
 }
 
-/** Mean cross-entropy + l2/2·‖W‖² and its gradient; theta = [W (C×F row-major), b (C)]. */
+/** Mean cross-entropy + l2/2·‖W‖² (l2 per row) and its gradient; theta = [W (C×F row-major), b (C)]. */
 function lossAndGradient(
   theta: Float64Array,
   Z: Float64Array,
@@ -200,7 +196,16 @@ export class LogisticRegression implements TrainedModel {
     X.forEach((row, i) => {
       for (let j = 0; j < F; j++) Z[i * F + j] = f32(f32(f32(row[j]!) - offset[j]!) * scale[j]!);
     });
-    const theta = minimise((t, g) => lossAndGradient(t, Z, y, F, C, p.l2, g), C * (F + 1), p.maxIter, p.tol);
+    // l2 weighs the summed log loss (scikit-learn's 1/C); the objective below is the mean, so l2/n. With
+    // two classes only the difference of the two weight rows matters, and scikit-learn penalises that one
+    // log-odds vector: its penalty is twice the one on two opposite rows, hence the factor 2.
+    const perRow = ((C === 2 ? 2 : 1) * p.l2) / n;
+    const theta = minimise(
+      (t, g) => lossAndGradient(t, Z, y, F, C, perRow, g),
+      C * (F + 1),
+      p.maxIter,
+      p.tol,
+    );
     const state: LogregState = {
       offset,
       scale,

@@ -3,11 +3,11 @@ import { argmax, checkMatrix, f32, type ModelJson, type Params, type TrainedMode
 import { type TreeEnsembleSpec, treeEnsembleOnnx } from '../onnx/classifier-graphs.js';
 import { type FlatTree, isFlatTree, leafOf } from './cart.js';
 
-// How onnxruntime's TreeEnsembleClassifier behaves (verified by the parity tests): per-class leaf weights are
-// summed over trees in float32; base_values are added; then post_transform. With two classes and weights on a
-// single class id it runs its binary path: label = score > 0.5 (NONE) or score > 0 (LOGISTIC); probabilities
-// come out as [1 - σ, σ] under LOGISTIC but as [0, p] under NONE, so the averaged binary graph appends
-// Slice/Sub/Concat to give [1 - p, p]. The in-memory predictions below follow the same arithmetic.
+// The exported graph (onnx/classifier-graphs.ts) sums per-class leaf votes over trees in float32, adds
+// base_values, takes the label as the first class with the highest score and the probabilities as the
+// votes (tree, forest) or their softmax (gbt). Every leaf votes for every class, two classes included:
+// a boosted two-class log-odds score s votes [-s/2, +s/2], whose softmax is [1 - σ(s), σ(s)]. The
+// in-memory predictions below follow the same float32 arithmetic.
 
 /** Leaf contributions of one tree to the ensemble: weights[classId] for every leaf node. */
 interface LeafWeights {
@@ -18,48 +18,55 @@ interface LeafWeights {
   scale: number;
 }
 
-function leafWeightVector(
-  lw: LeafWeights,
-  leaf: number[],
-  nOut: number,
-  binary: boolean,
-): [number, number][] {
-  if (lw.classId !== undefined) return [[binary ? 0 : lw.classId, f32(leaf[0]! * lw.scale)]];
-  if (binary) return [[1, f32(leaf[1]! * lw.scale)]];
+/** A boosted tree of a two-class model holds log-odds: it votes for class 1 and against class 0. */
+const isBinaryScore = (lw: LeafWeights, nOut: number) => lw.classId !== undefined && nOut === 2;
+
+function leafWeightVector(lw: LeafWeights, leaf: number[], nOut: number): [number, number][] {
+  if (isBinaryScore(lw, nOut)) {
+    // Halving is exact in float32, so the class-1 score is exactly half the log-odds sum.
+    const half = f32(f32(leaf[0]! * lw.scale) / 2);
+    return [
+      [0, -half],
+      [1, half],
+    ];
+  }
+  if (lw.classId !== undefined) return [[lw.classId, f32(leaf[0]! * lw.scale)]];
   return Array.from({ length: nOut }, (_, k) => [k, f32(leaf[k]! * lw.scale)]);
+}
+
+/** Base values as the graph carries them: a two-class log-odds prior is split as [-b/2, +b/2]. */
+function graphBaseValues(layout: EnsembleLayout): number[] | undefined {
+  const base = layout.baseValues;
+  if (!base) return undefined;
+  if (layout.mode === 'boost' && layout.nClasses === 2 && base.length === 1) {
+    const half = f32(f32(base[0]!) / 2);
+    return [-half, half];
+  }
+  return base.map(f32);
 }
 
 export interface EnsembleLayout {
   trees: LeafWeights[];
   nClasses: number;
-  /** 'average' = probability votes (tree/forest), 'boost' = additive scores through softmax/logistic. */
+  /** 'average' = probability votes (tree/forest), 'boost' = additive scores through softmax. */
   mode: 'average' | 'boost';
+  /** One per class, or one log-odds prior for a two-class boosted model. */
   baseValues?: number[];
 }
 
-/** Row probabilities and label index computed the way onnxruntime computes them for the exported graph. */
+/** Row probabilities and label index computed the way the exported graph computes them. */
 export function ensemblePredict(
   layout: EnsembleLayout,
   row: readonly number[],
 ): { proba: number[]; label: number } {
   const C = layout.nClasses;
-  const binary = C === 2;
-  const scores = new Array<number>(binary ? 1 : C).fill(0);
+  const scores = new Array<number>(C).fill(0);
   for (const lw of layout.trees) {
-    for (const [k, w] of leafWeightVector(lw, leafOf(lw.tree, row), C, binary)) {
-      const slot = binary ? 0 : k;
-      scores[slot] = f32(scores[slot]! + w);
-    }
+    for (const [k, w] of leafWeightVector(lw, leafOf(lw.tree, row), C)) scores[k] = f32(scores[k]! + w);
   }
-  layout.baseValues?.forEach((b, k) => {
-    scores[k] = f32(scores[k]! + f32(b));
+  graphBaseValues(layout)?.forEach((b, k) => {
+    scores[k] = f32(scores[k]! + b);
   });
-  if (binary) {
-    const s = scores[0]!;
-    if (layout.mode === 'average') return { proba: [f32(1 - s), s], label: s > 0.5 ? 1 : 0 };
-    const p = f32(1 / (1 + Math.exp(-s)));
-    return { proba: [f32(1 - p), p], label: s > 0 ? 1 : 0 };
-  }
   const label = argmax(scores);
   if (layout.mode === 'average') return { proba: scores, label };
   const max = scores[label]!;
@@ -73,7 +80,6 @@ export function ensembleOnnx(
   info: { algorithm: string; featureNames: readonly string[]; classes: readonly string[] },
 ): Uint8Array {
   const C = layout.nClasses;
-  const binary = C === 2;
   const nodes: TreeEnsembleSpec['nodes'] = {
     treeIds: [],
     nodeIds: [],
@@ -96,7 +102,7 @@ export function ensembleOnnx(
       nodes.trueNodeIds.push(leaf ? 0 : tree.left[id]!);
       nodes.falseNodeIds.push(leaf ? 0 : tree.right[id]!);
       if (!leaf) return;
-      for (const [k, w] of leafWeightVector(lw, tree.value[id]!, C, binary)) {
+      for (const [k, w] of leafWeightVector(lw, tree.value[id]!, C)) {
         leaves.treeIds.push(t);
         leaves.nodeIds.push(id);
         leaves.classIds.push(k);
@@ -108,9 +114,8 @@ export function ensembleOnnx(
     ...info,
     nodes,
     leaves,
-    ...(layout.baseValues ? { baseValues: layout.baseValues.map(f32) } : {}),
-    postTransform: layout.mode === 'average' ? 'NONE' : binary ? 'LOGISTIC' : 'SOFTMAX',
-    binaryComplement: binary && layout.mode === 'average',
+    ...(layout.baseValues ? { baseValues: graphBaseValues(layout)! } : {}),
+    probabilities: layout.mode === 'average' ? 'votes' : 'softmax',
   });
 }
 

@@ -1,4 +1,5 @@
 import { numberParam, type Params } from '../model.js';
+import { type NumberSpec, PARAM_SPECS, paramProblem } from './defaults.js';
 
 export interface TreeShapeParams {
   maxDepth: number;
@@ -6,26 +7,18 @@ export interface TreeShapeParams {
   minSamplesLeaf: number;
 }
 
-/** The tree-shape params every tree algorithm takes, by their API names. */
-export interface TreeShapeDefaults {
-  readonly max_depth: number;
-  readonly min_samples_split: number;
-  readonly min_samples_leaf: number;
+/** The specs of the tree-shape params every tree algorithm takes, by their API names. */
+export interface TreeShapeSpecs {
+  readonly max_depth: NumberSpec;
+  readonly min_samples_split: NumberSpec;
+  readonly min_samples_leaf: NumberSpec;
 }
 
-export function treeShapeParams(params: Params, defaults: TreeShapeDefaults): TreeShapeParams {
+export function treeShapeParams(params: Params, specs: TreeShapeSpecs): TreeShapeParams {
   return {
-    maxDepth: numberParam(params, 'max_depth', defaults.max_depth, { min: 1, max: 64, integer: true }),
-    minSamplesSplit: numberParam(params, 'min_samples_split', defaults.min_samples_split, {
-      min: 2,
-      max: 1e9,
-      integer: true,
-    }),
-    minSamplesLeaf: numberParam(params, 'min_samples_leaf', defaults.min_samples_leaf, {
-      min: 1,
-      max: 1e9,
-      integer: true,
-    }),
+    maxDepth: numberParam(params, 'max_depth', specs.max_depth),
+    minSamplesSplit: numberParam(params, 'min_samples_split', specs.min_samples_split),
+    minSamplesLeaf: numberParam(params, 'min_samples_leaf', specs.min_samples_leaf),
   };
 }
 
@@ -34,10 +27,9 @@ export function resolveMaxFeatures(value: Params[string] | undefined, F: number)
   if (value === undefined || value === 'all') return F;
   if (value === 'sqrt') return Math.max(1, Math.floor(Math.sqrt(F)));
   if (value === 'log2') return Math.max(1, Math.floor(Math.log2(F)));
-  if (typeof value === 'number' && value > 0 && value <= 1) return Math.max(1, Math.round(value * F));
-  throw new RangeError(
-    `param max_features must be 'sqrt', 'log2', 'all' or a fraction in (0, 1], got ${String(value)}`,
-  );
+  const problem = paramProblem('max_features', PARAM_SPECS.forest.max_features, value);
+  if (problem) throw new RangeError(problem);
+  return Math.max(1, Math.round((value as number) * F));
 }
 
 /** The resolved tree shape as recorded params (API names). */

@@ -1,6 +1,6 @@
 import { checkKnownParams, checkMatrix, type FitContext, type ModelJson, type Params } from '../model.js';
 import { ColumnData, type FlatTree, growTree } from './cart.js';
-import { TREE_DEFAULTS } from './defaults.js';
+import { PARAM_SPECS, TREE_DEFAULTS } from './defaults.js';
 import { checkTreesJson, type EnsembleLayout, TreeEnsembleModel } from './tree-ensemble.js';
 import { treeShapeParams, treeShapeRecord } from './tree-params.js';
 
@@ -23,7 +23,7 @@ export class DecisionTree extends TreeEnsembleModel {
 
   static train(X: number[][], y: number[], ctx: FitContext, params: Params = {}): DecisionTree {
     checkKnownParams(params, Object.keys(TREE_DEFAULTS), 'tree');
-    const p = treeShapeParams(params, TREE_DEFAULTS);
+    const p = treeShapeParams(params, PARAM_SPECS.tree);
     checkMatrix(X, ctx.featureNames.length);
     const data = ColumnData.from(X, ctx.featureNames.length);
     const tree = growTree(

@@ -1,4 +1,4 @@
-import { attr, encodeModel, type OnnxInitializer, type OnnxNode, TensorElemType } from './onnx-model.js';
+import { attr, encodeModel, type OnnxNode, TensorElemType } from './onnx-model.js';
 
 /** Graph contract shared by every exported model. */
 export const ONNX_INPUT = 'features';
@@ -11,16 +11,11 @@ interface ClassifierGraphInfo {
   classes: readonly string[];
 }
 
-function encodeClassifier(
-  info: ClassifierGraphInfo,
-  nodes: OnnxNode[],
-  initializers: OnnxInitializer[] = [],
-): Uint8Array {
+function encodeClassifier(info: ClassifierGraphInfo, nodes: OnnxNode[]): Uint8Array {
   return encodeModel(
     {
       name: `${info.algorithm}_classifier`,
       nodes,
-      initializers,
       inputs: [{ name: ONNX_INPUT, elemType: TensorElemType.FLOAT, shape: ['N', info.featureNames.length] }],
       outputs: [
         { name: ONNX_LABEL, elemType: TensorElemType.STRING, shape: ['N'] },
@@ -87,27 +82,28 @@ export interface TreeEnsembleSpec extends ClassifierGraphInfo {
     trueNodeIds: number[];
     falseNodeIds: number[];
   };
+  /** Leaf votes: weights[i] goes to class (target) classIds[i]; every class gets its own. */
   leaves: { treeIds: number[]; nodeIds: number[]; classIds: number[]; weights: number[] };
   baseValues?: number[];
-  postTransform: 'NONE' | 'SOFTMAX' | 'LOGISTIC';
-  /**
-   * Two classes with votes on class 1 only: onnxruntime then reports [0, p]; add nodes that turn the score
-   * column p into [1 - p, p].
-   */
-  binaryComplement?: boolean;
+  /** Class probabilities from the summed votes: the votes themselves, or their softmax. */
+  probabilities: 'votes' | 'softmax';
 }
 
-/** features → TreeEnsembleClassifier → label, probabilities (scores summed over trees, then post_transform). */
+/**
+ * features → TreeEnsembleRegressor (one target per class: votes summed over trees) → scores;
+ * probabilities = scores or Softmax(scores); label = classes[ArgMax(scores)] (first maximum).
+ *
+ * Written as explicit ops rather than TreeEnsembleClassifier, whose two-class label rule differs
+ * between runtimes (onnxruntime labels class 1 whenever its raw score is above 0 or 0.5, whatever the
+ * other class scores; the ONNX reference takes the argmax), so the graph means the same everywhere.
+ */
 export function treeEnsembleOnnx(spec: TreeEnsembleSpec): Uint8Array {
   const { nodes, leaves } = spec;
-  const attributes: OnnxNode['attributes'] = [];
+  const C = spec.classes.length;
+  const attributes: OnnxNode['attributes'] = [['aggregate_function', attr.string('SUM')]];
   if (spec.baseValues) attributes.push(['base_values', attr.floats(spec.baseValues)]);
   attributes.push(
-    ['class_ids', attr.ints(leaves.classIds)],
-    ['class_nodeids', attr.ints(leaves.nodeIds)],
-    ['class_treeids', attr.ints(leaves.treeIds)],
-    ['class_weights', attr.floats(leaves.weights)],
-    ['classlabels_strings', attr.strings(spec.classes)],
+    ['n_targets', attr.int(C)],
     ['nodes_falsenodeids', attr.ints(nodes.falseNodeIds)],
     ['nodes_featureids', attr.ints(nodes.featureIds)],
     ['nodes_modes', attr.strings(nodes.modes)],
@@ -115,43 +111,58 @@ export function treeEnsembleOnnx(spec: TreeEnsembleSpec): Uint8Array {
     ['nodes_treeids', attr.ints(nodes.treeIds)],
     ['nodes_truenodeids', attr.ints(nodes.trueNodeIds)],
     ['nodes_values', attr.floats(nodes.values)],
-    ['post_transform', attr.string(spec.postTransform)],
+    ['post_transform', attr.string('NONE')],
+    ['target_ids', attr.ints(leaves.classIds)],
+    ['target_nodeids', attr.ints(leaves.nodeIds)],
+    ['target_treeids', attr.ints(leaves.treeIds)],
+    ['target_weights', attr.floats(leaves.weights)],
   );
-  const ensemble: OnnxNode = {
-    opType: 'TreeEnsembleClassifier',
-    domain: 'ai.onnx.ml',
-    name: 'trees',
-    inputs: [ONNX_INPUT],
-    outputs: [ONNX_LABEL, spec.binaryComplement ? 'scores' : ONNX_PROBABILITIES],
-    attributes,
-  };
-  if (!spec.binaryComplement) return encodeClassifier(spec, [ensemble]);
-  const node = (
-    opType: string,
-    inputs: string[],
-    output: string,
-    attributes: OnnxNode['attributes'] = [],
-  ) => ({
-    opType,
-    domain: '',
-    name: output,
-    inputs,
-    outputs: [output],
-    attributes,
-  });
-  return encodeClassifier(
-    spec,
-    [
-      ensemble,
-      node('Slice', ['scores', 'col1_start', 'col1_end', 'col_axis'], 'p1'),
-      node('Sub', ['one', 'p1'], 'p0'),
-      node('Concat', ['p0', 'p1'], ONNX_PROBABILITIES, [['axis', attr.int(1)]]),
-    ],
-    [
-      { name: 'col1_start', elemType: TensorElemType.INT64, dims: [1], values: [1] },
-      { name: 'col1_end', elemType: TensorElemType.INT64, dims: [1], values: [2] },
-      { name: 'col_axis', elemType: TensorElemType.INT64, dims: [1], values: [1] },
-      { name: 'one', elemType: TensorElemType.FLOAT, dims: [1], values: [1] },
-    ],
+  const scores = spec.probabilities === 'votes' ? ONNX_PROBABILITIES : 'scores';
+  const graph: OnnxNode[] = [
+    {
+      opType: 'TreeEnsembleRegressor',
+      domain: 'ai.onnx.ml',
+      name: 'trees',
+      inputs: [ONNX_INPUT],
+      outputs: [scores],
+      attributes,
+    },
+  ];
+  if (spec.probabilities === 'softmax') {
+    graph.push({
+      opType: 'Softmax',
+      domain: '',
+      name: 'softmax',
+      inputs: [scores],
+      outputs: [ONNX_PROBABILITIES],
+      attributes: [['axis', attr.int(1)]],
+    });
+  }
+  graph.push(
+    {
+      opType: 'ArgMax',
+      domain: '',
+      name: 'argmax',
+      inputs: [scores],
+      outputs: ['class_index'],
+      attributes: [
+        ['axis', attr.int(1)],
+        ['keepdims', attr.int(0)],
+        ['select_last_index', attr.int(0)],
+      ],
+    },
+    {
+      opType: 'LabelEncoder',
+      domain: 'ai.onnx.ml',
+      name: 'class_label',
+      inputs: ['class_index'],
+      outputs: [ONNX_LABEL],
+      attributes: [
+        ['default_string', attr.string('')],
+        ['keys_int64s', attr.ints(Array.from({ length: C }, (_, k) => k))],
+        ['values_strings', attr.strings(spec.classes)],
+      ],
+    },
   );
+  return encodeClassifier(spec, graph);
 }

@@ -205,14 +205,14 @@ function VersionRow(props: {
             confirmLabel="Promote"
             disabled={isProduction}
             action={async () => {
-              await call((api) =>
+              const out = await call((api) =>
                 api.POST('/models/{name}/promote', {
                   params: { path: { name: model.name } },
                   body: { version: v.version },
                 }),
               );
               props.onDone(
-                `${model.name} v${v.version} is now production. /predict serves it after its next registry check (MODEL_REFRESH_SECONDS, 60 s by default).`,
+                `${model.name} v${v.version} is now production. /predict serves it after its next registry check (MODEL_REFRESH_SECONDS, 60 s by default).${warned(out)}`,
               );
             }}
           >
@@ -229,7 +229,7 @@ function VersionRow(props: {
 
 /** The promotion decision recorded with each version, whatever fields it has. */
 function Decisions({ versions }: { versions: Version[] }) {
-  const withDecision = versions.filter((v) => (v as { decision?: object }).decision);
+  const withDecision = versions.filter((v) => v.decision);
   if (withDecision.length === 0) {
     return <p class="muted">No promotion decision is recorded with these versions.</p>;
   }
@@ -238,10 +238,7 @@ function Decisions({ versions }: { versions: Version[] }) {
       {withDecision.map((v) => (
         <details key={v.version}>
           <summary>v{v.version}</summary>
-          <KeyValues
-            value={(v as { decision?: Record<string, unknown> }).decision!}
-            label={`decision v${v.version}`}
-          />
+          <KeyValues value={v.decision as Record<string, unknown>} label={`decision v${v.version}`} />
         </details>
       ))}
     </div>
@@ -282,7 +279,7 @@ function ModelActions({
           disabled={previous === undefined}
           action={async () => {
             const out = await call((api) => api.POST('/models/{name}/rollback', path));
-            onDone(`Production is back to v${out.model.aliases['production']}.`);
+            onDone(`Production is back to v${out.model.aliases['production']}.${warned(out)}`);
           }}
         >
           <p>
@@ -380,3 +377,7 @@ function VersionOptions({ versions }: { versions: Version[] }) {
     </>
   );
 }
+
+/** Warnings the registry attached to an alias change (e.g. a different feature schema), as a sentence. */
+const warned = (out: { warnings?: string[] }) =>
+  out.warnings && out.warnings.length > 0 ? ` Warning: ${out.warnings.join('; ')}` : '';

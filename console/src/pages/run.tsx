@@ -57,6 +57,12 @@ export function RunPage({ id }: { id: string }) {
                 {run.error && ` — ${run.error}`}
               </dd>
             </div>
+            {run.reason && (
+              <div>
+                <dt>why</dt>
+                <dd>{run.reason}</dd>
+              </div>
+            )}
             <div>
               <dt>experiment</dt>
               <dd>{run.experiment}</dd>

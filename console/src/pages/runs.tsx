@@ -152,6 +152,7 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
             <option>FINISHED</option>
             <option>RUNNING</option>
             <option>FAILED</option>
+            <option>SKIPPED</option>
           </select>
         </label>
         <button

@@ -293,7 +293,13 @@ function RunWatch({ runId }: { runId: string }) {
           <a href={href('models', run.model_name ?? '')}>
             {run.model_name} v{run.model_version}
           </a>{' '}
-          ({run.alias ?? 'no alias'}).
+          ({run.alias ?? 'no alias'}){run.reason ? `: ${run.reason}` : ''}.
+        </p>
+      )}
+      {run && !['RUNNING', 'FINISHED', 'FAILED'].includes(run.status) && (
+        <p>
+          Ended {run.status}
+          {run.reason ? `: ${run.reason}` : ''}. No new version was registered.
         </p>
       )}
       {run?.status === 'FAILED' && (
