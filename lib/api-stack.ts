@@ -12,10 +12,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
+  gatewayMethods,
   ROUTES,
   type RouteDefinition,
   type FunctionId as RouteFunctionId,
-  routeKey,
 } from '../core/api/routes.js';
 import { TOKEN_STATE_ATTRIBUTES } from '../core/auth/users.js';
 import type { TableDefinition } from '../core/config/tables.js';
@@ -284,23 +284,26 @@ export class ApiStack extends Stack {
       return integration;
     };
     const routes = new Map<string, apigwv2.HttpRoute>();
-    for (const route of deployedRoutes()) {
-      const integration = integrationFor(route.function);
-      const httpRoute = new apigwv2.HttpRoute(this, `Route ${routeKey(route)}`, {
-        httpApi: this.httpApi,
-        routeKey: apigwv2.HttpRouteKey.with(route.path, route.method as apigwv2.HttpMethod),
-        integration,
-        ...(route.access === 'public' ? {} : { authorizer }),
-      });
-      routes.set(routeKey(route), httpRoute);
-      if (route.access === 'public') {
-        acknowledge(
-          httpRoute,
-          'AwsSolutions-APIG4',
-          `${routeKey(route)} is public by design (core/api/routes.ts access: public).`,
-        );
+    // A GET route answers HEAD too (core/api/routes.ts gatewayMethods), with the same authorizer.
+    for (const route of deployedRoutes())
+      for (const method of gatewayMethods(route)) {
+        const key = `${method} ${route.path}`;
+        const integration = integrationFor(route.function);
+        const httpRoute = new apigwv2.HttpRoute(this, `Route ${key}`, {
+          httpApi: this.httpApi,
+          routeKey: apigwv2.HttpRouteKey.with(route.path, method as apigwv2.HttpMethod),
+          integration,
+          ...(route.access === 'public' ? {} : { authorizer }),
+        });
+        routes.set(key, httpRoute);
+        if (route.access === 'public') {
+          acknowledge(
+            httpRoute,
+            'AwsSolutions-APIG4',
+            `${key} is public by design (core/api/routes.ts access: public).`,
+          );
+        }
       }
-    }
 
     // Per-route stage throttles. The stage must come after the routes it names (CloudFormation
     // refuses RouteSettings for a route key that does not exist yet). RouteSettings is untyped JSON

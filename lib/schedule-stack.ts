@@ -35,6 +35,8 @@ export const TRAINING_RETRY = { retryAttempts: 2, maxEventAge: Duration.hours(2)
  */
 export class TrainingScheduleStack extends Stack {
   readonly schedule: scheduler.Schedule;
+  /** Every 15 minutes: runs whose lease expired (their Lambda died or timed out) become ABANDONED. */
+  readonly reaperSchedule: scheduler.Schedule;
   readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: TrainingScheduleStackProps) {
@@ -80,6 +82,19 @@ export class TrainingScheduleStack extends Stack {
         input: scheduler.ScheduleTargetInput.fromObject(payload),
         retryAttempts: TRAINING_RETRY.retryAttempts,
         maxEventAge: TRAINING_RETRY.maxEventAge,
+        deadLetterQueue: this.deadLetterQueue,
+        role,
+      }),
+    });
+
+    this.reaperSchedule = new scheduler.Schedule(this, 'ReaperSchedule', {
+      description:
+        'Marks training runs whose lease expired ABANDONED (the train function with {"reap": true})',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(15)),
+      target: new targets.LambdaInvoke(props.trainFunction, {
+        input: scheduler.ScheduleTargetInput.fromObject({ reap: true }),
+        // The next run, 15 minutes later, does the same work: no retries needed.
+        retryAttempts: 0,
         deadLetterQueue: this.deadLetterQueue,
         role,
       }),

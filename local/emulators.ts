@@ -28,8 +28,8 @@ export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S
 
 export async function startEmulators(options: EmulatorOptions & { s3Directory: string }): Promise<Emulators> {
   const dynamoDir = options.directory ? join(options.directory, 'dynamodb') : undefined;
-  if (dynamoDir) mkdirSync(dynamoDir, { recursive: true });
-  mkdirSync(options.s3Directory, { recursive: true });
+  if (dynamoDir) mkdirSync(dynamoDir, { recursive: true, mode: 0o700 });
+  mkdirSync(options.s3Directory, { recursive: true, mode: 0o700 });
 
   const dynamoServer: Server = dynalite({
     ...(dynamoDir ? { path: dynamoDir } : {}),

@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, NotFound, type S3Client } from '@aws-sdk/client-s3';
 import { type KeyAttribute, TABLES, type TableDefinition } from '../core/config/tables.js';
 
 /**
@@ -65,10 +65,24 @@ async function tableExists(client: DynamoDBClient, name: string): Promise<boolea
   }
 }
 
+/**
+ * Creates the bucket only when S3 says it is missing (404). Any other answer is an emulator (or
+ * permission) problem and is reported as one: creating the bucket would only fail with "bucket
+ * already exists" and hide the cause.
+ */
 export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
-  } catch {
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    return;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (!(error instanceof NotFound) && status !== 404) {
+      throw new Error(
+        `S3 could not check bucket "${bucket}" (HeadBucket answered ${status ?? (error as Error).name}): ` +
+          'the emulator or its state is in error, the bucket is not missing',
+        { cause: error },
+      );
+    }
   }
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
 }

@@ -1,17 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { s3Client } from '../core/aws/clients.js';
 import { ENV } from '../core/config/env.js';
 import { ARTIFACT_BUCKET, TABLES, type TableDefinition } from '../core/config/tables.js';
-import { resetServices } from '../core/services/index.js';
-import { InProcessTrainingLauncher } from '../core/training/launcher.js';
+import { resetServices, runStore } from '../core/services/index.js';
 import { setTrainingLauncher } from '../lambdas/admin/launcher.js';
 import { logger } from '../lambdas/shared/logger.js';
 import { type Emulators, emulatorEnvironment, startEmulators } from './emulators.js';
 import { ensureBucket, ensureTables } from './provision.js';
+import { repairS3Store } from './s3-repair.js';
+import { WorkerTrainingLauncher } from './worker-launcher.js';
 
 /**
  * The local stand-in for a deployed stage: embedded emulators with state under MLOPS_HOME
@@ -35,6 +45,8 @@ export interface RuntimeOptions {
   readonly ephemeral?: boolean;
   /** Extra variables, e.g. ALLOW_SELF_REGISTRATION for a test. */
   readonly env?: Record<string, string>;
+  /** What start-up repaired (quarantined objects, abandoned runs). @default one `[mlops]` line each on stderr */
+  readonly report?: (message: string) => void;
 }
 
 interface RuntimeFile {
@@ -62,8 +74,9 @@ export function localStageEnv(home: string): Record<string, string> {
 }
 
 export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<LocalRuntime> {
+  const report = options.report ?? ((message: string) => process.stderr.write(`[mlops] ${message}\n`));
   const home = options.ephemeral ? mkdtempSync(join(tmpdir(), 'mlops-')) : mlopsHome(options.home);
-  mkdirSync(home, { recursive: true });
+  ensurePrivateDir(home, report);
   const runtimeFile = join(home, 'runtime.json');
 
   let emulators: Emulators | undefined;
@@ -72,13 +85,26 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
   if (running) {
     endpoints = running;
   } else {
+    // A runtime file nobody owns: the last owner was killed, not stopped.
+    const unclean = !options.ephemeral && existsSync(runtimeFile);
+    const quarantined = await repairS3Store(join(home, 's3'), join(home, 'quarantine', stamp(), 's3'), {
+      verifyContent: unclean,
+    });
+    for (const q of quarantined) {
+      report(`S3 object ${q.object} was half-written (${q.reason}); moved to ${q.movedTo}`);
+    }
     emulators = await startEmulators({
       ...(options.ephemeral ? {} : { directory: home }),
       s3Directory: join(home, 's3'),
+    }).catch((error: unknown) => {
+      throw new Error(
+        `the embedded emulators could not start on the state in ${home}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     });
     endpoints = emulators;
     if (!options.ephemeral) {
-      writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, ...endpoints } satisfies RuntimeFile));
+      writePrivateFile(runtimeFile, JSON.stringify({ pid: process.pid, ...endpoints } satisfies RuntimeFile));
     }
   }
 
@@ -89,13 +115,9 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
   };
   Object.assign(process.env, env);
   resetServices();
-  // No train function locally: POST /train runs the same train handler in this process.
-  setTrainingLauncher(
-    new InProcessTrainingLauncher(
-      async (event) => (await import('../lambdas/train/handler.js')).handler(event),
-      (error, runId) => logger.warn('background training failed', { runId, error: String(error) }),
-    ),
-  );
+  // No train function locally: POST /train runs the same train handler in a worker thread.
+  const launcher = new WorkerTrainingLauncher({ log: (message, fields) => logger.warn(message, fields) });
+  setTrainingLauncher(launcher);
 
   if (emulators) {
     const ddb = new DynamoDBClient({});
@@ -106,6 +128,7 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
     await ensureTables(ddb, names);
     ddb.destroy();
     await ensureBucket(s3Client(), ARTIFACT_BUCKET.localName);
+    if (!options.ephemeral) await endOrphanedRuns(report);
   }
 
   return {
@@ -114,6 +137,7 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
     owner: emulators !== undefined,
     ...(emulators ? { emulators } : {}),
     async stop() {
+      await launcher.stop();
       resetServices();
       if (!emulators) return;
       await emulators.stop();
@@ -122,6 +146,50 @@ export async function startLocalRuntime(options: RuntimeOptions = {}): Promise<L
     },
   };
 }
+
+/**
+ * This process owns the emulators, so no other process can be training against this state: every
+ * run still RUNNING was left by one that stopped (killed, or the machine went down).
+ */
+async function endOrphanedRuns(report: (message: string) => void): Promise<void> {
+  const reason =
+    'abandoned: still RUNNING when the local runtime started, so the process running it had stopped';
+  const runs = [
+    ...(await runStore().reap({ all: true, reason, limit: 1000 })),
+    ...(await runStore().reapUnleased(reason)),
+  ];
+  if (runs.length > 0) {
+    report(
+      `${runs.length} run(s) left RUNNING by a stopped process marked ABANDONED: ${runs.map((r) => r.runId).join(', ')}`,
+    );
+  }
+}
+
+/**
+ * The state folder holds password hashes, the signing key and every model: created 0700, and a
+ * looser folder named by MLOPS_HOME is reported rather than silently changed.
+ */
+function ensurePrivateDir(home: string, report: (message: string) => void): void {
+  if (!existsSync(home)) {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    return;
+  }
+  const mode = statSync(home).mode & 0o777;
+  if (mode & 0o077) {
+    report(
+      `${home} is readable by other users (mode ${mode.toString(8)}); chmod 700 it: it holds keys and password hashes`,
+    );
+  }
+}
+
+/** Written whole (temporary file, then rename) and readable by the owner only. */
+function writePrivateFile(file: string, content: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600 });
+  renameSync(temporary, file);
+}
+
+const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
 function readRunning(file: string): RuntimeFile | undefined {
   if (!existsSync(file)) return undefined;

@@ -3,7 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { matchRoute, routeKey, unmatchedRouteError } from '../core/api/routes.js';
 import { AppError } from '../core/errors.js';
-import { errorResponse, type HttpEvent, type HttpResult, MAX_BODY_BYTES } from '../lambdas/shared/http.js';
+import {
+  errorResponse,
+  type HttpEvent,
+  type HttpResult,
+  MAX_BODY_BYTES,
+  SECURITY_HEADERS,
+} from '../lambdas/shared/http.js';
 import { FUNCTIONS, type HttpFunction } from './functions.js';
 import { type GatewayAuthorizer, localGatewayAuthorizer, withAuthorizer } from './gateway-authorizer.js';
 
@@ -43,12 +49,24 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // Read (and bound) the body first, like API Gateway: an answer given before the body was
+    // read would leave its bytes on a keep-alive connection, to be parsed as the next request.
+    const body = readBody(req);
+    const drained = () =>
+      body.then(
+        () => undefined,
+        () => undefined,
+      );
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req.url);
       const method = (req.method ?? 'GET').toUpperCase();
-      const local = options.localRoutes?.[`${method} ${url.pathname}`];
+      // HEAD is served by the GET route (the handler drops the body; so does node:http for HEAD).
+      const routeMethod = method === 'HEAD' ? 'GET' : method;
+      const localKey = `${routeMethod} ${url.pathname}`;
+      const local = options.localRoutes && Object.hasOwn(options.localRoutes, localKey);
       if (local) {
-        await local(req, res);
+        await options.localRoutes![localKey]!(req, res);
         return;
       }
       const prefixed =
@@ -60,31 +78,70 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         await prefixed[1](req, res);
         return;
       }
-      const match = matchRoute(method, url.pathname);
+      const match = matchRoute(routeMethod, url.pathname);
       if (!match) {
+        await drained();
         write(res, errorResponse(unmatchedRouteError(method, url.pathname), requestId), requestId);
         return;
       }
       authorizer ??= localGatewayAuthorizer(() => fn('auth'));
       const authorization = await authorizer.authorize(match.route, req.headers);
       if (!authorization.allowed) {
-        req.resume();
+        await drained();
         write(res, authorization.result, requestId);
         return;
       }
-      const body = await readBody(req);
+      const key = method === 'HEAD' ? `HEAD ${match.route.path}` : routeKey(match.route);
       const event = withAuthorizer(
-        toEvent(req, url, body, routeKey(match.route), match.pathParameters, requestId),
+        toEvent(req, url, await body, key, match.pathParameters, requestId),
         authorization,
       );
       const handler = await fn(match.route.function);
       write(res, await handler(event), requestId);
     } catch (error) {
-      write(res, errorResponse(error, requestId), requestId);
+      // A local route that failed after it started answering can only be cut short.
+      if (res.headersSent) res.destroy();
+      else {
+        await drained();
+        write(res, errorResponse(error, requestId), requestId);
+      }
     }
   });
   // Keep-alive longer than typical client pools so benchmarks and SDKs reuse connections.
   server.keepAliveTimeout = 65_000;
+  // Requests node:http cannot parse (what API Gateway would refuse before any function ran) get
+  // the error envelope and the security headers too, then the connection is closed.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (
+      !socket.writable ||
+      (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+    ) {
+      socket.destroy();
+      return;
+    }
+    const requestId = randomUUID();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const result = errorResponse(
+      new AppError(
+        tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST',
+        tooLarge ? 'request headers are too large' : 'malformed HTTP request',
+      ),
+      requestId,
+    );
+    const body = result.body ?? '';
+    const headers = {
+      ...SECURITY_HEADERS,
+      ...result.headers,
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    };
+    socket.end(
+      `HTTP/1.1 ${result.statusCode} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `${Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\r\n')}\r\n\r\n${body}`,
+    );
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -101,6 +158,23 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       }),
   };
+}
+
+/**
+ * The request target as a URL. Only origin-form targets (`/path?query`) with a normalised path
+ * are accepted: `//health` would otherwise parse as a host named "health" and be served as `/`,
+ * and `/a/../health` as `/health`; API Gateway matches neither, so neither does this.
+ */
+function requestUrl(target: string | undefined): URL {
+  const raw = target ?? '/';
+  const path = raw.split('?', 1)[0]!;
+  if (!path.startsWith('/')) {
+    throw new AppError('BAD_REQUEST', 'the request target must be a path starting with "/"');
+  }
+  if (/\/\/|\/\.\.?(\/|$)/.test(path)) {
+    throw new AppError('BAD_REQUEST', `the path ${JSON.stringify(path)} has an empty, "." or ".." segment`);
+  }
+  return new URL(raw, 'http://localhost');
 }
 
 /** Event-based rather than `for await`: the async iterator cost a measurable share of a warm request. */
@@ -184,8 +258,9 @@ function write(res: ServerResponse, result: HttpResult, requestId: string): void
       : result.isBase64Encoded
         ? Buffer.from(result.body, 'base64')
         : result.body;
-  // An explicit length keeps keep-alive responses out of chunked encoding.
-  headers['content-length'] = Buffer.byteLength(body);
+  // An explicit length keeps keep-alive responses out of chunked encoding. A HEAD answer comes
+  // without its body but with the length the handler gave it.
+  headers['content-length'] ??= Buffer.byteLength(body);
   res.writeHead(result.statusCode ?? 200, headers as Record<string, string>);
   res.end(body);
 }

@@ -3,7 +3,7 @@ import { createAdmin } from './create-admin.js';
 import { artifacts, datasets } from './data.js';
 import { alias, models, promote, rollback, tag, versions } from './models.js';
 import { predict } from './predict.js';
-import { experiments, runs } from './runs.js';
+import { cleanup, experiments, runs } from './runs.js';
 import { status } from './status.js';
 import { revokeTokens, rotateKeys } from './tokens.js';
 import { train } from './train.js';
@@ -26,4 +26,5 @@ export const COMMANDS: Command[] = [
   revokeTokens,
   rotateKeys,
   status,
+  cleanup,
 ];

@@ -72,8 +72,11 @@ export const versions: Command = {
       );
       return;
     }
-    const list = await registryService().listVersions(name, limit);
-    if (json) return printJson({ model, versions: list });
+    const [list, incomplete] = await Promise.all([
+      registryService().listVersions(name, limit),
+      registryService().store.incompleteVersions(model),
+    ]);
+    if (json) return printJson({ model, versions: list, incomplete });
     const aliasesOf = (v: number) =>
       Object.entries(model.aliases)
         .filter(([, n]) => n === v)
@@ -96,6 +99,12 @@ export const versions: Command = {
         ]),
       )}\n`,
     );
+    for (const entry of incomplete) {
+      process.stdout.write(`v${entry.version} has no record: ${entry.status}, ${entry.reason}\n`);
+    }
+    if (incomplete.some((e) => e.status === 'failed' || e.status === 'abandoned')) {
+      process.stdout.write('(mlops cleanup retires them)\n');
+    }
   },
 };
 

@@ -6,6 +6,7 @@ import { predictionService, runStore } from '../../core/services/index.js';
 import { parseCsv } from '../../training/index.js';
 import { integer, positional, str } from '../args.js';
 import type { Command } from '../command.js';
+import { checkDataFile } from '../dataset-file.js';
 import { UsageError } from '../errors.js';
 import { printJson } from '../format.js';
 
@@ -32,6 +33,7 @@ export const predict: Command = {
     const name = positional({ positionals }, 0, 'model', this.usage);
     const data = str(values['data']);
     if (!data) throw new UsageError(`missing --data <csv>; usage: mlops ${this.usage}`);
+    checkDataFile(data);
     const version = integer(str(values['version']), '--version', { min: 1 });
     const alias = str(values['alias']);
     if (version !== undefined && alias !== undefined)

@@ -1,4 +1,4 @@
-import { runStore, settings } from '../../core/services/index.js';
+import { registryService, runStore, settings } from '../../core/services/index.js';
 import type { Run } from '../../core/tracking/store.js';
 import { integer, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -51,11 +51,12 @@ const TRIAL_HEADERS = [
 export const runs: Command = {
   name: 'runs',
   summary: 'Runs of an experiment, newest first; or one run and its trials',
-  usage: 'runs [<run-id>] [--experiment <name>] [--limit N] [--best]',
+  usage: 'runs [<run-id>] [--experiment <name>] [--limit N] [--best | --running]',
   options: {
     experiment: { type: 'string', help: 'experiment name (default: the most recently active one)' },
     limit: { type: 'string', help: 'how many runs (default 20)' },
     best: { type: 'boolean', help: 'rank finished runs by their metric instead of by time' },
+    running: { type: 'boolean', help: 'every RUNNING run, of any experiment, with its lease' },
   },
   async run({ values, positionals, json }) {
     const store = runStore();
@@ -93,8 +94,27 @@ export const runs: Command = {
       if (trials.length > 0) process.stdout.write(`\n${table(TRIAL_HEADERS, trials.map(trialRow))}\n`);
       return;
     }
-    const experiment = str(values['experiment']) ?? (await store.latestExperiment()) ?? settings.defaultModel;
     const limit = integer(str(values['limit']), '--limit', { min: 1, max: 1000 }) ?? 20;
+    if (values['running']) {
+      const running = await store.listRunning(limit);
+      if (json) return printJson({ runs: running });
+      process.stdout.write(
+        running.length === 0
+          ? 'no runs are RUNNING\n'
+          : `${table(
+              ['run', 'experiment', 'started', 'lease until', 'last heartbeat'],
+              running.map((r) => [
+                r.runId,
+                r.experiment,
+                shortTime(r.startedAt),
+                shortTime(r.leaseExpiresAt),
+                shortTime(r.heartbeatAt),
+              ]),
+            )}\n`,
+      );
+      return;
+    }
+    const experiment = str(values['experiment']) ?? (await store.latestExperiment()) ?? settings.defaultModel;
     const list = values['best']
       ? await store.bestByMetric(experiment, 'accuracy', limit)
       : await store.listByExperiment(experiment, limit);
@@ -120,5 +140,36 @@ export const experiments: Command = {
         list.map((e) => [e.name, e.runCount, shortTime(e.lastRunAt), shortTime(e.createdAt)]),
       )}\n`,
     );
+  },
+};
+
+export const cleanup: Command = {
+  name: 'cleanup',
+  summary: 'Mark runs whose lease expired ABANDONED and retire version numbers reserved but never written',
+  usage: 'cleanup [--unleased]',
+  options: {
+    unleased: {
+      type: 'boolean',
+      help: 'also end RUNNING runs recorded before leases existed (scans the runs table once)',
+    },
+  },
+  async run({ values, json }) {
+    const store = runStore();
+    const reason =
+      'abandoned: found RUNNING without a lease by mlops cleanup; the process running it had stopped';
+    const abandoned = [
+      ...(await store.reap()),
+      ...(values['unleased'] ? await store.reapUnleased(reason) : []),
+    ];
+    const retired: { model: string; version: number; reason: string }[] = [];
+    for (const model of await registryService().listModels()) {
+      for (const entry of await registryService().store.retireIncomplete(model)) {
+        retired.push({ model: model.name, version: entry.version, reason: entry.reason });
+      }
+    }
+    if (json) return printJson({ abandoned, retired });
+    for (const run of abandoned) process.stdout.write(`run ${run.runId} ABANDONED: ${run.error}\n`);
+    for (const r of retired) process.stdout.write(`${r.model} v${r.version} retired: ${r.reason}\n`);
+    if (abandoned.length + retired.length === 0) process.stdout.write('nothing to clean up\n');
   },
 };

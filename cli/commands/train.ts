@@ -9,6 +9,7 @@ import { ALGORITHMS } from '../../training/model.js';
 import { CV_FOLDS, MAX_TRIALS } from '../../training/run-defaults.js';
 import { choice, integer, keyValues, list, number, str } from '../args.js';
 import type { Command } from '../command.js';
+import { checkDataFile } from '../dataset-file.js';
 import { UsageError } from '../errors.js';
 import { classMetricsTable, decisionLines, metricLines } from '../evaluation.js';
 import { duration, printJson, table } from '../format.js';
@@ -71,6 +72,7 @@ export const train: Command = {
   async run({ values, json }) {
     const data = str(values['data']);
     const dataset = data ?? optionalEnv('defaultDataset') ?? FALLBACK_DATASET;
+    checkDataFile(dataset, '--data', { directories: true });
     const modelName = str(values['model-name']) ?? defaultModelName(data);
     const trials = integer(str(values['trials']), '--trials', { min: 1, max: MAX_TRIALS });
     const cv = integer(str(values['cv']), '--cv', CV_FOLDS);

@@ -240,6 +240,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/reap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark runs whose lease expired ABANDONED */
+        post: operations["postRunsReap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{id}": {
         parameters: {
             query?: never;
@@ -302,6 +319,23 @@ export interface paths {
         get: operations["getModelsNameVersions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{name}/versions/cleanup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire version numbers reserved but never written */
+        post: operations["postModelsNameVersionsCleanup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1308,6 +1342,7 @@ export interface operations {
         parameters: {
             query?: {
                 experiment?: string;
+                status?: "RUNNING" | "running";
                 limit?: number;
             };
             header?: never;
@@ -1323,12 +1358,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        experiment: string;
+                        /** @description absent when listing by status */
+                        experiment?: string;
                         runs: {
                             run_id: string;
                             experiment: string;
-                            /** @enum {string} */
-                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED";
+                            /**
+                             * @description SKIPPED: a retraining check found the data unchanged (no new version); ABANDONED: the process running it stopped before it ended (its lease expired)
+                             * @enum {string}
+                             */
+                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED" | "ABANDONED";
                             started_at: string;
                             ended_at?: string;
                             duration_ms?: number;
@@ -1393,6 +1432,9 @@ export interface operations {
                             }[];
                             trials?: number;
                             best_trial_run_id?: string;
+                            /** @description RUNNING runs: marked ABANDONED if not renewed by then */
+                            lease_expires_at?: string;
+                            heartbeat_at?: string;
                         }[];
                         request_id: string;
                     };
@@ -1427,6 +1469,122 @@ export interface operations {
             };
         };
     };
+    postRunsReap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs whose lease had expired, now ABANDONED (the scheduled reaper does the same) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        abandoned: {
+                            run_id: string;
+                            experiment: string;
+                            /**
+                             * @description SKIPPED: a retraining check found the data unchanged (no new version); ABANDONED: the process running it stopped before it ended (its lease expired)
+                             * @enum {string}
+                             */
+                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED" | "ABANDONED";
+                            started_at: string;
+                            ended_at?: string;
+                            duration_ms?: number;
+                            /** @description set on the trials of a search */
+                            parent_run_id?: string;
+                            model_name?: string;
+                            algorithm?: string;
+                            params: {
+                                [key: string]: string | number | boolean;
+                            };
+                            metrics: {
+                                [key: string]: number;
+                            };
+                            rank_metric?: string;
+                            dataset?: {
+                                /** @description the object trained on */
+                                source: string;
+                                fingerprint: string;
+                                rows: number;
+                                target?: string;
+                                features?: string[];
+                                /** @description the S3 prefix (or directory) the source was picked from */
+                                location?: string;
+                                /** @enum {string} */
+                                picked?: "newest" | "fallback";
+                            };
+                            /** @description artifact (model, card, confusion_matrix, baseline) → its key in the artifact bucket */
+                            artifacts: {
+                                [key: string]: string;
+                            };
+                            code_version: string;
+                            error?: string;
+                            model_version?: number;
+                            alias?: string;
+                            /** @description why the run ended so: the promotion decision, or why it was SKIPPED */
+                            reason?: string;
+                            /** @description what the metrics mean: validation_*\/cv_* scored the search trials on the training part; test_* (and the unprefixed headline metrics) one scoring of the final model on the test split */
+                            evaluation?: {
+                                /** @enum {string} */
+                                selection: "validation" | "cv" | "none";
+                                validation_size?: number;
+                                cv_folds?: number;
+                                test_size: number;
+                                seed: number;
+                                rows: {
+                                    train: number;
+                                    validation?: number;
+                                    test: number;
+                                };
+                                /** @enum {string} */
+                                refit: "train+validation" | "all";
+                                refit_rows: number;
+                                test_metrics_of: string;
+                            };
+                            /** @description per-class precision, recall, F1 and support on the test split */
+                            class_metrics?: {
+                                class: string;
+                                precision: number;
+                                recall: number;
+                                f1: number;
+                                support: number;
+                            }[];
+                            trials?: number;
+                            best_trial_run_id?: string;
+                            /** @description RUNNING runs: marked ABANDONED if not renewed by then */
+                            lease_expires_at?: string;
+                            heartbeat_at?: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getRunsId: {
         parameters: {
             query?: never;
@@ -1448,8 +1606,11 @@ export interface operations {
                         run: {
                             run_id: string;
                             experiment: string;
-                            /** @enum {string} */
-                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED";
+                            /**
+                             * @description SKIPPED: a retraining check found the data unchanged (no new version); ABANDONED: the process running it stopped before it ended (its lease expired)
+                             * @enum {string}
+                             */
+                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED" | "ABANDONED";
                             started_at: string;
                             ended_at?: string;
                             duration_ms?: number;
@@ -1514,13 +1675,19 @@ export interface operations {
                             }[];
                             trials?: number;
                             best_trial_run_id?: string;
+                            /** @description RUNNING runs: marked ABANDONED if not renewed by then */
+                            lease_expires_at?: string;
+                            heartbeat_at?: string;
                         };
                         /** @description child runs of a hyperparameter search */
                         trials?: {
                             run_id: string;
                             experiment: string;
-                            /** @enum {string} */
-                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED";
+                            /**
+                             * @description SKIPPED: a retraining check found the data unchanged (no new version); ABANDONED: the process running it stopped before it ended (its lease expired)
+                             * @enum {string}
+                             */
+                            status: "RUNNING" | "FINISHED" | "FAILED" | "SKIPPED" | "ABANDONED";
                             started_at: string;
                             ended_at?: string;
                             duration_ms?: number;
@@ -1585,6 +1752,9 @@ export interface operations {
                             }[];
                             trials?: number;
                             best_trial_run_id?: string;
+                            /** @description RUNNING runs: marked ABANDONED if not renewed by then */
+                            lease_expires_at?: string;
+                            heartbeat_at?: string;
                         }[];
                         request_id: string;
                     };
@@ -1850,6 +2020,97 @@ export interface operations {
                                 };
                                 decided_at?: string;
                             };
+                        }[];
+                        /** @description reserved numbers with no version record, oldest first */
+                        incomplete_versions: {
+                            version: number;
+                            /**
+                             * @description pending: reserved moments ago; failed: the write failed; abandoned: the process stopped before writing it; retired: cleaned up, the number stays unused
+                             * @enum {string}
+                             */
+                            status: "pending" | "failed" | "abandoned" | "retired";
+                            reason: string;
+                            at?: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Missing, malformed, expired or otherwise invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the admin role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A parameter does not match the schema; `details` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postModelsNameVersionsCleanup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failed and abandoned version reservations retired (pending ones are left alone) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        retired: {
+                            version: number;
+                            /**
+                             * @description pending: reserved moments ago; failed: the write failed; abandoned: the process stopped before writing it; retired: cleaned up, the number stays unused
+                             * @enum {string}
+                             */
+                            status: "pending" | "failed" | "abandoned" | "retired";
+                            reason: string;
+                            at?: string;
+                        }[];
+                        incomplete_versions: {
+                            version: number;
+                            /**
+                             * @description pending: reserved moments ago; failed: the write failed; abandoned: the process stopped before writing it; retired: cleaned up, the number stays unused
+                             * @enum {string}
+                             */
+                            status: "pending" | "failed" | "abandoned" | "retired";
+                            reason: string;
+                            at?: string;
                         }[];
                         request_id: string;
                     };

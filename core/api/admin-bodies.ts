@@ -1,10 +1,16 @@
 import type { PromotionDecision } from '../registry/policy.js';
 import { aliasesOf } from '../registry/service.js';
-import type { EvaluationRecord, ModelVersion, RegisteredModel } from '../registry/types.js';
+import type {
+  EvaluationRecord,
+  IncompleteVersion,
+  ModelVersion,
+  RegisteredModel,
+} from '../registry/types.js';
 import type { Experiment, Run } from '../tracking/store.js';
 import type {
   DecisionOut,
   ExperimentOut,
+  IncompleteVersionOut,
   ModelOut,
   RunOut,
   TrainBody,
@@ -56,7 +62,18 @@ export function runBody(run: Run): z.infer<typeof RunOut> {
     class_metrics: run.classMetrics?.map((m) => ({ ...m })),
     trials: run.trials,
     best_trial_run_id: run.bestTrialRunId,
+    lease_expires_at: run.status === 'RUNNING' ? run.leaseExpiresAt : undefined,
+    heartbeat_at: run.status === 'RUNNING' ? run.heartbeatAt : undefined,
   } satisfies Exhaustive<z.infer<typeof RunOut>>;
+}
+
+export function incompleteBody(entry: IncompleteVersion): z.infer<typeof IncompleteVersionOut> {
+  return {
+    version: entry.version,
+    status: entry.status,
+    reason: entry.reason,
+    at: entry.at,
+  } satisfies Exhaustive<z.infer<typeof IncompleteVersionOut>>;
 }
 
 export function experimentBody(experiment: Experiment): z.infer<typeof ExperimentOut> {

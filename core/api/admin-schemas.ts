@@ -1,5 +1,6 @@
 import { ALGORITHMS } from '../../training/model.js';
 import { CV_FOLDS, MAX_TRIALS } from '../../training/run-defaults.js';
+import { MAX_DESCRIPTION_LENGTH, TAG_LIMITS } from '../registry/limits.js';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../registry/names.js';
 import { RANK_METRICS } from '../registry/policy.js';
 import type { RouteContractMap } from './contract.js';
@@ -16,6 +17,18 @@ export const AliasName = z
   .string()
   .check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a letter, then up to 31 letters, digits, "_" or "-"'));
 const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
+/** Tags as the registry keeps them (core/registry/limits.ts): a bounded number of short strings. */
+const Tags = z
+  .record(
+    z.string().check(z.minLength(1), z.maxLength(TAG_LIMITS.maxKeyLength)),
+    z.string().check(z.maxLength(TAG_LIMITS.maxValueLength)),
+  )
+  .check(
+    z.refine((tags) => Object.keys(tags).length <= TAG_LIMITS.maxTags, {
+      message: `at most ${TAG_LIMITS.maxTags} tags`,
+    }),
+  );
+const Description = z.string().check(z.maxLength(MAX_DESCRIPTION_LENGTH));
 
 /** What a training run is given, in both spellings below: the fields named in one word. */
 const trainFields = {
@@ -51,8 +64,8 @@ const trainFields = {
   seed: z.optional(z.int().check(z.nonnegative())),
   params: z.optional(z.record(z.string(), ParamValue)),
   experiment: z.optional(ModelName),
-  description: z.optional(z.string().check(z.maxLength(1000))),
-  tags: z.optional(z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(256)))),
+  description: z.optional(Description),
+  tags: z.optional(Tags),
   promotion: z.optional(
     z.strictObject({
       metric: z.optional(z.enum(RANK_METRICS)),
@@ -189,7 +202,12 @@ export const DecisionOut = z
 export const RunOut = z.object({
   run_id: z.string(),
   experiment: z.string(),
-  status: z.enum(['RUNNING', 'FINISHED', 'FAILED', 'SKIPPED']),
+  status: z.enum(['RUNNING', 'FINISHED', 'FAILED', 'SKIPPED', 'ABANDONED']).check(
+    z.meta({
+      description:
+        'SKIPPED: a retraining check found the data unchanged (no new version); ABANDONED: the process running it stopped before it ended (its lease expired)',
+    }),
+  ),
   started_at: z.string(),
   ended_at: z.optional(z.string()),
   duration_ms: z.optional(z.number()),
@@ -218,15 +236,30 @@ export const RunOut = z.object({
     .check(z.meta({ description: 'per-class precision, recall, F1 and support on the test split' })),
   trials: z.optional(z.int()),
   best_trial_run_id: z.optional(z.string()),
+  lease_expires_at: z
+    .optional(z.string())
+    .check(z.meta({ description: 'RUNNING runs: marked ABANDONED if not renewed by then' })),
+  heartbeat_at: z.optional(z.string()),
 });
 
 export const RunsQuery = z.strictObject({
   experiment: z
     .optional(ModelName)
     .check(z.meta({ description: 'default: the most recently active experiment' })),
+  status: z.optional(z.enum(['RUNNING', 'running'])).check(
+    z.meta({
+      description: 'RUNNING: every running top-level run, of any experiment, soonest lease expiry first',
+    }),
+  ),
   limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(200))),
 });
-export const RunList = z.object({ experiment: z.string(), runs: z.array(RunOut), request_id: z.string() });
+export const RunList = z.object({
+  experiment: z.optional(z.string()).check(z.meta({ description: 'absent when listing by status' })),
+  runs: z.array(RunOut),
+  request_id: z.string(),
+});
+/** `POST /runs/reap`: what the reaper marked ABANDONED. */
+export const ReapAnswer = z.object({ abandoned: z.array(RunOut), request_id: z.string() });
 export const RunDetail = z.object({
   run: RunOut,
   trials: z.optional(z.array(RunOut)).check(z.meta({ description: 'child runs of a hyperparameter search' })),
@@ -286,9 +319,30 @@ export const VersionOut = z.object({
   evaluation: z.optional(Evaluation),
   decision: z.optional(DecisionOut),
 });
+/** A version number that was reserved but whose record was never written (see docs/data-model.md). */
+export const IncompleteVersionOut = z.object({
+  version: z.int(),
+  status: z.enum(['pending', 'failed', 'abandoned', 'retired']).check(
+    z.meta({
+      description:
+        'pending: reserved moments ago; failed: the write failed; abandoned: the process stopped before writing it; retired: cleaned up, the number stays unused',
+    }),
+  ),
+  reason: z.string(),
+  at: z.optional(z.string()),
+});
 export const VersionList = z.object({
   model: ModelOut,
   versions: z.array(VersionOut),
+  incomplete_versions: z
+    .array(IncompleteVersionOut)
+    .check(z.meta({ description: 'reserved numbers with no version record, oldest first' })),
+  request_id: z.string(),
+});
+/** `POST /models/{name}/versions/cleanup`. */
+export const VersionCleanup = z.object({
+  retired: z.array(IncompleteVersionOut),
+  incomplete_versions: z.array(IncompleteVersionOut),
   request_id: z.string(),
 });
 export const VersionsQuery = z.strictObject({
@@ -318,11 +372,9 @@ export const MetadataBody = z
     version: z
       .optional(z.int().check(z.positive()))
       .check(z.meta({ description: 'omit to describe/tag the model itself' })),
-    description: z.optional(z.string().check(z.maxLength(1000))),
+    description: z.optional(Description),
     tags: z
-      .optional(
-        z.record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(256))),
-      )
+      .optional(Tags)
       .check(z.meta({ description: 'merged into the existing tags; an empty value removes that tag' })),
   })
   .check(
@@ -342,6 +394,14 @@ export const ADMIN_ROUTE_SCHEMAS: RouteContractMap = {
     query: RunsQuery,
     responses: { 200: { description: 'Top-level runs of an experiment, newest first', schema: RunList } },
   },
+  'POST /runs/reap': {
+    responses: {
+      200: {
+        description: 'Runs whose lease had expired, now ABANDONED (the scheduled reaper does the same)',
+        schema: ReapAnswer,
+      },
+    },
+  },
   'GET /runs/{id}': {
     path: RunPath,
     responses: {
@@ -359,6 +419,16 @@ export const ADMIN_ROUTE_SCHEMAS: RouteContractMap = {
     path: ModelPath,
     query: VersionsQuery,
     responses: { 200: { description: 'Versions, newest first', schema: VersionList }, 404: 'Unknown model' },
+  },
+  'POST /models/{name}/versions/cleanup': {
+    path: ModelPath,
+    responses: {
+      200: {
+        description: 'Failed and abandoned version reservations retired (pending ones are left alone)',
+        schema: VersionCleanup,
+      },
+      404: 'Unknown model',
+    },
   },
   'POST /models/{name}/promote': {
     path: ModelPath,

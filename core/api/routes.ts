@@ -113,6 +113,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Runs of an experiment, newest first',
   },
   {
+    method: 'POST',
+    path: '/runs/reap',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Mark runs whose lease expired ABANDONED',
+  },
+  {
     method: 'GET',
     path: '/runs/{id}',
     function: 'admin',
@@ -133,6 +140,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     function: 'admin',
     access: 'admin',
     summary: 'Versions of a model, newest first',
+  },
+  {
+    method: 'POST',
+    path: '/models/{name}/versions/cleanup',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Retire version numbers reserved but never written',
   },
   {
     method: 'POST',
@@ -186,6 +200,14 @@ export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): strin
   return `${route.method} ${route.path}`;
 }
 
+/**
+ * The methods API Gateway routes to a route's function: a GET route answers HEAD too (the
+ * handler drops the body), as the local server does.
+ */
+export function gatewayMethods(route: Pick<RouteDefinition, 'method'>): string[] {
+  return route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
+}
+
 /** Matches a concrete path against the table; returns the route and its path parameters. */
 export function matchRoute(
   method: string,
@@ -209,12 +231,21 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
     const g = got[i]!;
     if (w.startsWith('{') && w.endsWith('}')) {
       if (g === '') return undefined;
-      params[w.slice(1, -1)] = decodeURIComponent(g);
+      params[w.slice(1, -1)] = decodeSegment(g);
     } else if (w !== g) {
       return undefined;
     }
   }
   return params;
+}
+
+/** A path parameter, percent-decoded; malformed escapes (`%E0%A4%A`) are the caller's 400. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new AppError('BAD_REQUEST', `malformed percent-encoding in the path segment "${segment}"`);
+  }
 }
 
 /** API Gateway's catch-all route key: requests no other route matches. */

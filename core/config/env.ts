@@ -30,6 +30,11 @@ export const ENV = {
   defaultDataset: 'DEFAULT_DATASET',
   defaultTarget: 'DEFAULT_TARGET',
   modelRefreshSeconds: 'MODEL_REFRESH_SECONDS',
+  /** Model cache budget per serving process: loaded ONNX sessions, and their artifacts' MB. */
+  modelCacheMaxSessions: 'MODEL_CACHE_MAX_SESSIONS',
+  modelCacheMaxMb: 'MODEL_CACHE_MAX_MB',
+  /** How long a RUNNING run lives without a heartbeat before the reaper marks it ABANDONED. */
+  runLeaseSeconds: 'RUN_LEASE_SECONDS',
   maxBatchRows: 'MAX_BATCH_ROWS',
   stage: 'MLOPS_STAGE',
   /** The train function the admin API invokes asynchronously; unset locally (trains in-process). */

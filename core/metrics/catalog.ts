@@ -84,9 +84,16 @@ export const METRICS = {
     labels: ['model', 'version'],
     unit: 'Count',
   }),
+  modelDegraded: define({
+    name: 'mlops_model_degraded',
+    help: 'Whether production of a model is served by a fallback version (1) because the version it names failed to load, or as named (0).',
+    type: 'gauge',
+    labels: ['model'],
+    unit: 'None',
+  }),
   trainingRuns: define({
     name: 'mlops_training_runs_total',
-    help: 'Training runs, by model and final status (FINISHED, SKIPPED when the data had not changed, or FAILED).',
+    help: 'Training runs, by model and final status (FINISHED, SKIPPED when the data had not changed, FAILED, or ABANDONED by the reaper).',
     type: 'counter',
     labels: ['model', 'status'],
     unit: 'Count',

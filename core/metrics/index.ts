@@ -15,6 +15,8 @@ export interface MetricsSink {
   inference(durationMs: number, rows: number): void;
   error(type: string): void;
   modelLoad(model: string, version: number, ok: boolean): void;
+  /** Whether a model's production is served by a fallback version (the named one failed to load). */
+  modelDegraded(model: string, degraded: boolean): void;
   trainingRun(run: TrainingRunReport): void;
   /** The version a production alias points at (after training promotes it, or when serving checks it). */
   productionModel(model: ProductionModelReport): void;
@@ -25,7 +27,7 @@ export interface MetricsSink {
 export interface TrainingRunReport {
   readonly model: string;
   /** SKIPPED: a retraining check that found the data unchanged; like FINISHED, a healthy run. */
-  readonly status: 'FINISHED' | 'SKIPPED' | 'FAILED';
+  readonly status: 'FINISHED' | 'SKIPPED' | 'FAILED' | 'ABANDONED';
   readonly durationMs: number;
   readonly accuracy?: number;
 }
@@ -129,6 +131,14 @@ export class PlatformMetrics implements MetricsSink {
       const key: MetricKey = ok ? 'modelLoads' : 'modelLoadFailures';
       this.prom[key].inc(labels);
       this.emf?.record(key, labels, 1);
+      this.emf?.flush();
+    });
+  }
+
+  modelDegraded(model: string, degraded: boolean): void {
+    this.safely(() => {
+      this.prom.modelDegraded.set({ model }, degraded ? 1 : 0);
+      this.emf?.record('modelDegraded', { model }, degraded ? 1 : 0);
       this.emf?.flush();
     });
   }
@@ -280,14 +290,27 @@ export function platformMetrics(): PlatformMetrics {
   return instance;
 }
 
+let redirect: MetricsSink | undefined;
+
+/**
+ * Sends every hook to `sink` instead of this process's registry (undefined: back to it): a local
+ * training worker thread forwards its metrics to the server that started it.
+ */
+export function redirectMetrics(sink: MetricsSink | undefined): void {
+  redirect = sink;
+}
+
+const sink = (): MetricsSink => redirect ?? platformMetrics();
+
 /** The hooks the request path, the model cache and training call. */
 export const metrics: MetricsSink = {
-  request: (route, status, durationMs) => platformMetrics().request(route, status, durationMs),
-  prediction: (model, version, label) => platformMetrics().prediction(model, version, label),
-  inference: (durationMs, rows) => platformMetrics().inference(durationMs, rows),
-  error: (type) => platformMetrics().error(type),
-  modelLoad: (model, version, ok) => platformMetrics().modelLoad(model, version, ok),
-  trainingRun: (run) => platformMetrics().trainingRun(run),
-  productionModel: (report) => platformMetrics().productionModel(report),
-  flush: () => platformMetrics().flush(),
+  request: (route, status, durationMs) => sink().request(route, status, durationMs),
+  prediction: (model, version, label) => sink().prediction(model, version, label),
+  inference: (durationMs, rows) => sink().inference(durationMs, rows),
+  error: (type) => sink().error(type),
+  modelLoad: (model, version, ok) => sink().modelLoad(model, version, ok),
+  modelDegraded: (model, degraded) => sink().modelDegraded(model, degraded),
+  trainingRun: (run) => sink().trainingRun(run),
+  productionModel: (report) => sink().productionModel(report),
+  flush: () => sink().flush(),
 };

@@ -66,6 +66,11 @@ export class PredictionService {
     return this.cache.registryReachable;
   }
 
+  /** Sessions and bytes held against the model cache's budget. */
+  cacheUsage(): ReturnType<ModelCache['usage']> {
+    return this.cache.usage();
+  }
+
   /**
    * Loads the default model ahead of the first request (called at cold start, so the wasm
    * compile and the model fetch overlap the rest of start-up). A failure is only logged: the
@@ -83,8 +88,15 @@ export class PredictionService {
     const { featureNames, classes } = model.record;
     const matrix = toMatrix(request.rows, featureNames, request.single ? 'features' : 'instances');
     const started = performance.now();
-    const scored = await this.batcher.score(model.onnx, matrix, request.rows.length);
+    const done = this.cache.retain(model);
+    let scored: Awaited<ReturnType<MicroBatcher['score']>>;
+    try {
+      scored = await this.batcher.score(model.onnx, matrix, request.rows.length);
+    } finally {
+      done();
+    }
     metrics.inference(performance.now() - started, request.rows.length);
+    assertFinite(scored.probabilities, scored.classCount, request.single ? 'features' : 'instances');
     const rows: ScoredRow[] = [];
     for (let i = 0; i < request.rows.length; i++) {
       const probabilities: Record<string, number> = {};
@@ -98,6 +110,32 @@ export class PredictionService {
       rows.push({ prediction, probabilities });
     }
     return { rows, model };
+  }
+}
+
+/**
+ * Inputs near the float32 limit (±3.4e38) are valid numbers, but the model's arithmetic on them
+ * (scaling, dot products, softmax) overflows to ±Infinity and NaN, which JSON would carry as
+ * null. Such rows are the caller's 422, naming them, rather than null probabilities.
+ */
+function assertFinite(probabilities: Float32Array, classCount: number, field: string): void {
+  const details: ErrorDetail[] = [];
+  for (let i = 0; i < probabilities.length && details.length < 20; i += classCount) {
+    for (let c = 0; c < classCount; c++) {
+      if (Number.isFinite(probabilities[i + c]!)) continue;
+      const row = i / classCount;
+      details.push({
+        field: field === 'features' ? 'features' : `instances[${row}]`,
+        message:
+          'values this large overflow the model arithmetic; scale the features to the range the model was trained on',
+      });
+      break;
+    }
+  }
+  if (details.length > 0) {
+    throw new AppError('VALIDATION_FAILED', `invalid ${field}: ${details[0]!.field} ${details[0]!.message}`, {
+      details,
+    });
   }
 }
 
@@ -134,7 +172,7 @@ export function toMatrix(rows: readonly Row[], featureNames: readonly string[], 
     for (const name of unknown)
       problem(`${base}.${name}`, `unknown feature; expected ${featureNames.join(', ')}`);
     featureNames.forEach((name, c) => {
-      if (!(name in record)) {
+      if (!Object.hasOwn(record, name)) {
         problem(`${base}.${name}`, 'missing feature');
         return;
       }

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { assertTags } from './limits.js';
 import {
   decidePromotion,
   describeSchemaDiff,
@@ -10,6 +11,7 @@ import {
 import { assertModelName, type RegistryStore } from './store.js';
 import {
   CHALLENGER,
+  type IncompleteVersion,
   type ModelVersion,
   type NewModelVersion,
   PRODUCTION,
@@ -44,7 +46,7 @@ export const STAGE_ALIASES: Readonly<Record<string, string>> = {
 
 export function normaliseAlias(alias: string): string {
   const lower = alias.toLowerCase();
-  return STAGE_ALIASES[lower] ?? lower;
+  return (Object.hasOwn(STAGE_ALIASES, lower) ? STAGE_ALIASES[lower] : undefined) ?? lower;
 }
 
 /** The aliases of a model that point at one of its versions, sorted. */
@@ -97,7 +99,7 @@ export class RegistryService {
     let version = selector.version;
     if (version === undefined) {
       const alias = normaliseAlias(selector.alias ?? PRODUCTION);
-      version = model.aliases[alias];
+      version = Object.hasOwn(model.aliases, alias) ? model.aliases[alias] : undefined;
       if (version === undefined) {
         if (alias === PRODUCTION) {
           throw new AppError('NO_MODEL', `model "${name}" has no production version; train or promote one`, {
@@ -184,7 +186,28 @@ export class RegistryService {
   ): Promise<void> {
     assertModelName(name);
     const { version, ...rest } = change;
+    assertTags(rest.tags);
+    if (rest.tags) {
+      // The limit holds for the merged result, not only for this request's tags.
+      const current =
+        version === undefined
+          ? (await this.requireModel(name)).tags
+          : (await this.getVersion(name, version)).tags;
+      const merged = { ...(current ?? {}), ...rest.tags };
+      for (const [key, value] of Object.entries(rest.tags)) if (value === '') delete merged[key];
+      assertTags(merged, 'tags (after merging with the existing ones)');
+    }
     await this.store.updateMetadata(name, version, rest);
+  }
+
+  /** Reserved version numbers without a record (see RegistryStore.incompleteVersions). */
+  async incompleteVersions(name: string): Promise<IncompleteVersion[]> {
+    return this.store.incompleteVersions(await this.requireModel(name));
+  }
+
+  /** Retires the failed and abandoned reservations of a model; returns those retired. */
+  async retireIncompleteVersions(name: string): Promise<IncompleteVersion[]> {
+    return this.store.retireIncomplete(await this.requireModel(name));
   }
 
   async removeAlias(name: string, alias: string): Promise<RegisteredModel> {

@@ -1,16 +1,25 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
+  paginateScan,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '../errors.js';
+import { assertRecordFits, assertTags, MAX_DESCRIPTION_LENGTH } from './limits.js';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './names.js';
 import type { PromotionDecision } from './policy.js';
-import { type ModelVersion, type NewModelVersion, PRODUCTION, type RegisteredModel } from './types.js';
+import {
+  type IncompleteVersion,
+  type ModelVersion,
+  type NewModelVersion,
+  PRODUCTION,
+  type RegisteredModel,
+} from './types.js';
 
 /**
  * The model registry in one DynamoDB table (see docs/data-model.md):
@@ -20,6 +29,17 @@ import { type ModelVersion, type NewModelVersion, PRODUCTION, type RegisteredMod
  * and dynalite (which has no transactions).
  */
 const modelKey = (name: string) => ({ pk: `MODEL#${name}`, sk: 'MODEL' });
+/**
+ * The model list: one small item per model in one partition (`pk = MODELS, sk = MODEL#<name>`),
+ * written before the model's first version number is reserved, so `GET /models` is a Query of
+ * it plus a BatchGet of the model items, never a Scan past every version. Tables written before
+ * the list existed are indexed once, on the first listing (the `#INDEXED` marker says it is done).
+ */
+const MODEL_LIST = 'MODELS';
+const listKey = (name: string) => ({ pk: MODEL_LIST, sk: `MODEL#${name}` });
+const LIST_MARKER = { pk: MODEL_LIST, sk: '#INDEXED' };
+/** A reserved number with no record yet is `pending` for this long after the last reservation. */
+export const RESERVATION_GRACE_MS = 5 * 60_000;
 const versionSk = (version: number) => `VERSION#${String(version).padStart(10, '0')}`;
 export function assertModelName(name: string): void {
   if (!MODEL_NAME_PATTERN.test(name)) {
@@ -43,21 +63,64 @@ export class RegistryStore {
   }
 
   async listModels(): Promise<RegisteredModel[]> {
+    const names: string[] = [];
+    let indexed = false;
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :list',
+        ExpressionAttributeValues: { ':list': MODEL_LIST },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (item['sk'] === LIST_MARKER.sk) indexed = true;
+        else names.push(String(item['sk']).slice('MODEL#'.length));
+      }
+    }
+    if (!indexed) return this.indexModels();
+    return this.getModels(names);
+  }
+
+  /** Model items by name, 100 per BatchGetItem (its limit), unprocessed keys retried. */
+  private async getModels(names: readonly string[]): Promise<RegisteredModel[]> {
     const models: RegisteredModel[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'sk = :model',
-          ExpressionAttributeValues: { ':model': 'MODEL' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      models.push(...(out.Items ?? []).map(toModel));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for (let i = 0; i < names.length; i += 100) {
+      let keys: Record<string, unknown>[] = names.slice(i, i + 100).map(modelKey);
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        if (attempt > 8) throw new Error('DynamoDB left keys unprocessed after 8 retries');
+        const out = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        models.push(...(out.Responses?.[this.tableName] ?? []).map(toModel));
+        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
     return models.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The one-off Scan for a table from before the model list: writes the list, then its marker. */
+  private async indexModels(): Promise<RegisteredModel[]> {
+    const models: RegisteredModel[] = [];
+    const pages = paginateScan(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        FilterExpression: 'sk = :model',
+        ExpressionAttributeValues: { ':model': 'MODEL' },
+      },
+    );
+    for await (const page of pages) models.push(...(page.Items ?? []).map(toModel));
+    for (const model of models) await this.listModel(model.name);
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...LIST_MARKER } }));
+    return models.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private async listModel(name: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...listKey(name), name } }));
   }
 
   /**
@@ -65,16 +128,24 @@ export class RegistryStore {
    * version item is written only if absent, so concurrent trainings never share a number.
    */
   async createVersion(name: string, data: NewModelVersion): Promise<ModelVersion> {
+    // Everything that could make the record's write fail is checked before a number is taken.
     assertModelName(name);
+    assertTags(data.tags);
+    if (data.description !== undefined && data.description.length > MAX_DESCRIPTION_LENGTH) {
+      throw new AppError('VALIDATION_FAILED', `description: at most ${MAX_DESCRIPTION_LENGTH} characters`);
+    }
     const now = new Date().toISOString();
+    assertRecordFits({ ...data, name, version: 0, createdAt: now }, `the version record of "${name}"`);
+    await this.listModel(name);
     const counter = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: modelKey(name),
         UpdateExpression:
           'ADD latestVersion :one SET #name = :name, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, ' +
-          'aliases = if_not_exists(aliases, :empty), productionHistory = if_not_exists(productionHistory, :none), ' +
-          '#revision = if_not_exists(#revision, :zero)',
+          'lastReservedAt = :now, aliases = if_not_exists(aliases, :empty), ' +
+          'reservations = if_not_exists(reservations, :empty), ' +
+          'productionHistory = if_not_exists(productionHistory, :none), #revision = if_not_exists(#revision, :zero)',
         ExpressionAttributeNames: { '#name': 'name', '#revision': 'revision' },
         ExpressionAttributeValues: {
           ':one': 1,
@@ -89,14 +160,111 @@ export class RegistryStore {
     );
     const version = Number(counter.Attributes?.['latestVersion']);
     const record: ModelVersion = { ...data, name, version, createdAt: now };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `MODEL#${name}`, sk: versionSk(version), ...record },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+    } catch (error) {
+      // The number is taken: say why it has no record (best effort; a gap is detected without it).
+      await this.markReservation(name, version, {
+        status: 'failed',
+        reason: `the version record could not be written: ${error instanceof Error ? error.message : String(error)}`,
+        at: new Date().toISOString(),
+      }).catch(() => {});
+      throw error;
+    }
+    return record;
+  }
+
+  private async markReservation(
+    name: string,
+    version: number,
+    info: { status: 'failed' | 'retired'; reason: string; at: string },
+  ): Promise<void> {
+    const key = modelKey(name);
+    // The map exists on models created since reservations were recorded; older ones get it here.
     await this.client.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.tableName,
-        Item: { pk: `MODEL#${name}`, sk: versionSk(version), ...record },
-        ConditionExpression: 'attribute_not_exists(sk)',
+        Key: key,
+        UpdateExpression: 'SET reservations = if_not_exists(reservations, :empty)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':empty': {} },
       }),
     );
-    return record;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET reservations.#v = :info',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#v': String(version) },
+        ExpressionAttributeValues: { ':info': info },
+      }),
+    );
+  }
+
+  /**
+   * Version numbers the counter handed out that have no record, oldest first: the ones recorded
+   * as failed or retired, and the gaps (a process stopped between reserving and writing), which
+   * are `pending` while the model's last reservation is younger than RESERVATION_GRACE_MS.
+   */
+  async incompleteVersions(model: RegisteredModel, now = Date.now()): Promise<IncompleteVersion[]> {
+    const written = new Set<number>();
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `MODEL#${model.name}`, ':prefix': 'VERSION#' },
+        ProjectionExpression: 'sk',
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) written.add(Number(String(item['sk']).slice('VERSION#'.length)));
+    }
+    const recent =
+      model.lastReservedAt !== undefined && now - Date.parse(model.lastReservedAt) < RESERVATION_GRACE_MS;
+    const incomplete: IncompleteVersion[] = [];
+    for (let version = 1; version <= (model.latestVersion ?? 0); version++) {
+      if (written.has(version)) continue;
+      const known = model.reservations?.[String(version)];
+      if (known) incomplete.push({ version, ...known });
+      else if (recent) {
+        incomplete.push({
+          version,
+          status: 'pending',
+          reason: 'reserved moments ago; its record may still be written',
+        });
+      } else {
+        incomplete.push({
+          version,
+          status: 'abandoned',
+          reason: 'reserved but never written: the process registering it stopped first',
+        });
+      }
+    }
+    return incomplete;
+  }
+
+  /** Retires failed and abandoned reservations (pending ones are left alone); returns those retired. */
+  async retireIncomplete(model: RegisteredModel, now = Date.now()): Promise<IncompleteVersion[]> {
+    const retired: IncompleteVersion[] = [];
+    for (const entry of await this.incompleteVersions(model, now)) {
+      if (entry.status !== 'failed' && entry.status !== 'abandoned') continue;
+      const info = {
+        status: 'retired' as const,
+        reason: `${entry.status}: ${entry.reason}`,
+        at: new Date(now).toISOString(),
+      };
+      await this.markReservation(model.name, entry.version, info);
+      retired.push({ version: entry.version, ...info });
+    }
+    return retired;
   }
 
   /** Keeps the promotion decision on the version item (rewritten if a race made it decide again). */
@@ -123,22 +291,20 @@ export class RegistryStore {
   /** Versions of a model, newest first. */
   async listVersions(name: string, limit = 100): Promise<ModelVersion[]> {
     const versions: ModelVersion[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `MODEL#${name}`, ':prefix': 'VERSION#' },
-          ScanIndexForward: false,
-          Limit: limit - versions.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      versions.push(...(out.Items ?? []).map(toVersion));
-      start = out.LastEvaluatedKey;
-    } while (start && versions.length < limit);
-    return versions;
+    const pages = paginateQuery(
+      { client: this.client, pageSize: limit },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `MODEL#${name}`, ':prefix': 'VERSION#' },
+        ScanIndexForward: false,
+      },
+    );
+    for await (const page of pages) {
+      versions.push(...(page.Items ?? []).map(toVersion));
+      if (versions.length >= limit) break;
+    }
+    return versions.slice(0, limit);
   }
 
   /**

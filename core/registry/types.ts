@@ -67,6 +67,24 @@ export interface RegisteredModel {
   readonly updatedAt: string;
   readonly description?: string;
   readonly tags?: Readonly<Record<string, string>>;
+  /** When the last version number was reserved (a missing record younger than this is still being written). */
+  readonly lastReservedAt?: string;
+  /** Reserved numbers without a record: a failed write (recorded as it failed) or retired by cleanup. */
+  readonly reservations?: Readonly<
+    Record<string, { status: 'failed' | 'retired'; reason: string; at: string }>
+  >;
+}
+
+/**
+ * A version number reserved (by the model's counter) with no version record: `pending` while it
+ * may still be written, `failed` when the write failed, `abandoned` when the process stopped
+ * between reserving and writing, `retired` once cleaned up (the number is never reused).
+ */
+export interface IncompleteVersion {
+  readonly version: number;
+  readonly status: 'pending' | 'failed' | 'abandoned' | 'retired';
+  readonly reason: string;
+  readonly at?: string;
 }
 
 export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt' | 'name'>;

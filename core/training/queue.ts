@@ -23,7 +23,10 @@ export async function queueTrainingRun(
 ): Promise<{ runId: string; modelName: string }> {
   const request = resolveRequest(requestFromEvent(event, deps.defaultModel));
   const runId = randomUUID();
-  const run = await deps.runs.start(runRecord(request, { runId, codeVersion: deps.codeVersion }));
+  // The trainer that claims it holds (and renews) its lease.
+  const run = await deps.runs.start(runRecord(request, { runId, codeVersion: deps.codeVersion }), {
+    queued: true,
+  });
   try {
     await deps.launcher.launch({ ...event, modelName: request.modelName, runId });
   } catch (error) {

@@ -1,4 +1,11 @@
-import { experimentBody, modelBody, runBody, trainEvent, versionBody } from '../../core/api/admin-bodies.js';
+import {
+  experimentBody,
+  incompleteBody,
+  modelBody,
+  runBody,
+  trainEvent,
+  versionBody,
+} from '../../core/api/admin-bodies.js';
 import {
   AliasBody,
   type ExperimentList,
@@ -7,12 +14,14 @@ import {
   type ModelList,
   ModelPath,
   PromoteBody,
+  type ReapAnswer,
   type RunDetail,
   type RunList,
   RunPath,
   RunsQuery,
   type TrainAccepted,
   TrainBody,
+  type VersionCleanup,
   type VersionList,
   VersionsQuery,
 } from '../../core/api/admin-schemas.js';
@@ -91,9 +100,18 @@ export const handler = httpHandler({
 
   'GET /runs': admin(async (event) => {
     const q = query(RunsQuery, event);
+    if (q.status !== undefined) {
+      const running = await runStore().listRunning(q.limit ?? 50);
+      return json(200, { runs: running.map(runBody) } satisfies ResponseBody<typeof RunList>);
+    }
     const experiment = q.experiment ?? (await runStore().latestExperiment()) ?? settings.defaultModel;
     const runs = await runStore().listByExperiment(experiment, q.limit ?? 50);
     return json(200, { experiment, runs: runs.map(runBody) } satisfies ResponseBody<typeof RunList>);
+  }),
+
+  'POST /runs/reap': admin(async () => {
+    const abandoned = await runStore().reap();
+    return json(200, { abandoned: abandoned.map(runBody) } satisfies ResponseBody<typeof ReapAnswer>);
   }),
 
   'GET /runs/{id}': admin(async (event) => {
@@ -120,11 +138,25 @@ export const handler = httpHandler({
     const { name } = path(ModelPath, event);
     const q = query(VersionsQuery, event);
     const model = await registryService().requireModel(name);
-    const versions = await registryService().listVersions(name, q.limit ?? 100);
+    const [versions, incomplete] = await Promise.all([
+      registryService().listVersions(name, q.limit ?? 100),
+      registryService().store.incompleteVersions(model),
+    ]);
     return json(200, {
       model: modelBody(model),
       versions: versions.map((v) => versionBody(model, v)),
+      incomplete_versions: incomplete.map(incompleteBody),
     } satisfies ResponseBody<typeof VersionList>);
+  }),
+
+  'POST /models/{name}/versions/cleanup': admin(async (event) => {
+    const { name } = path(ModelPath, event);
+    const retired = await registryService().retireIncompleteVersions(name);
+    const incomplete = await registryService().incompleteVersions(name);
+    return json(200, {
+      retired: retired.map(incompleteBody),
+      incomplete_versions: incomplete.map(incompleteBody),
+    } satisfies ResponseBody<typeof VersionCleanup>);
   }),
 
   'POST /models/{name}/promote': admin(async (event) => {

@@ -20,6 +20,20 @@ const ASSETS: Record<string, string> = {
   'favicon-32x32.png': 'image/png',
 };
 
+/**
+ * Swagger UI's start-up, as a file of its own rather than an inline script, so the page runs
+ * under a CSP without 'unsafe-inline' scripts (lambdas/shared/http.ts HTML_CSP).
+ */
+const INIT_FILE = 'mlops-init.js';
+const INIT_SCRIPT = `window.ui = SwaggerUIBundle({
+  url: '/openapi.json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  persistAuthorization: true,
+  tryItOutEnabled: true,
+});
+`;
+
 let document: string | undefined;
 const assetCache = new Map<string, Buffer>();
 
@@ -38,15 +52,7 @@ const PAGE = `<!doctype html>
 <body>
   <div id="swagger-ui"></div>
   <script src="/docs/swagger-ui-bundle.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({
-      url: '/openapi.json',
-      dom_id: '#swagger-ui',
-      deepLinking: true,
-      persistAuthorization: true,
-      tryItOutEnabled: true,
-    });
-  </script>
+  <script src="/docs/${INIT_FILE}"></script>
 </body>
 </html>
 `;
@@ -69,7 +75,15 @@ export const handler = httpHandler({
   }),
   'GET /docs/{asset}': async (event): Promise<HttpResult> => {
     const name = event.pathParameters?.['asset'] ?? '';
-    const type = ASSETS[name];
+    if (name === INIT_FILE) {
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' },
+        body: INIT_SCRIPT,
+      };
+    }
+    // Own keys only: `constructor` or `__proto__` must not find Object.prototype's.
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!type) throw new AppError('NOT_FOUND', `no docs file named "${name}"`);
     let bytes = assetCache.get(name);
     if (!bytes) {

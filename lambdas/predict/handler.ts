@@ -5,6 +5,7 @@ import type { Health, ModelInfo, ServiceIndex } from '../../core/api/schemas.js'
 import { ModelInfoQuery, PredictOneBody, predictManyBody } from '../../core/api/schemas.js';
 import { SERVICE } from '../../core/api/service-info.js';
 import { isAppError } from '../../core/errors.js';
+import type { LoadedModel } from '../../core/prediction/model-cache.js';
 import type { VersionSelector } from '../../core/registry/service.js';
 import { settings } from '../../core/services/lazy.js';
 import { predictionService } from '../../core/services/prediction.js';
@@ -74,11 +75,20 @@ export const handler = httpHandler({
       const model = await predictionService().model();
       const reachable = predictionService().registryReachable;
       body = {
-        // Still serving the loaded model, but a new promotion would not be seen.
-        status: reachable ? 'ok' : 'degraded',
+        // Serving, but a fallback version (production failed to load), or a promotion would not be seen.
+        status: reachable && !model.degraded ? 'ok' : 'degraded',
         live: true,
         registry: reachable ? 'reachable' : 'unreachable',
-        model: { name: model.record.name, version: model.record.version, loaded: true },
+        model: {
+          name: model.record.name,
+          version: model.record.version,
+          loaded: true,
+          ...(model.degraded
+            ? { reason: model.degraded.reason }
+            : reachable
+              ? {}
+              : { reason: 'model registry unreachable; serving the version loaded last' }),
+        },
       };
       ctx.modelVersion = model.record.version;
     } catch (error) {
@@ -106,14 +116,19 @@ export const handler = httpHandler({
       selector: selectorOf(body),
     });
     ctx.modelVersion = result.model.record.version;
+    const headers = servedHeaders(result.model);
     const modelFields = {
       model_name: result.model.record.name,
       model_version: result.model.record.version,
       timestamp: new Date().toISOString(),
     };
-    if (batch) return json(200, { predictions: result.rows, ...modelFields });
+    if (batch) return json(200, { predictions: result.rows, ...modelFields }, headers);
     const [row] = result.rows;
-    return json(200, { prediction: row!.prediction, probabilities: row!.probabilities, ...modelFields });
+    return json(
+      200,
+      { prediction: row!.prediction, probabilities: row!.probabilities, ...modelFields },
+      headers,
+    );
   },
 
   'GET /model-info': async (event, ctx) => {
@@ -122,23 +137,40 @@ export const handler = httpHandler({
     const model = await predictionService().model(query.model, selectorOf(query));
     const record = model.record;
     ctx.modelVersion = record.version;
-    return json(200, {
-      name: record.name,
-      version: record.version,
-      // From the model cache's last registry read: no registry call of its own.
-      aliases: [...model.aliases],
-      algorithm: record.algorithm,
-      metrics: { ...record.metrics },
-      params: { ...record.params },
-      feature_names: [...record.featureNames],
-      classes: [...record.classes],
-      trained_at: record.trainedAt,
-      run_id: record.runId,
-      dataset: { ...record.dataset },
-      sha256: record.sha256,
-    } satisfies ResponseBody<typeof ModelInfo>);
+    return json(
+      200,
+      {
+        name: record.name,
+        version: record.version,
+        // From the model cache's last registry read: no registry call of its own.
+        aliases: [...model.aliases],
+        algorithm: record.algorithm,
+        metrics: { ...record.metrics },
+        params: { ...record.params },
+        feature_names: [...record.featureNames],
+        classes: [...record.classes],
+        trained_at: record.trainedAt,
+        run_id: record.runId,
+        dataset: { ...record.dataset },
+        sha256: record.sha256,
+      } satisfies ResponseBody<typeof ModelInfo>,
+      servedHeaders(model),
+    );
   },
 });
+
+/**
+ * Which version answered, on every model answer: `x-model-version`; and, when it is a fallback
+ * because the version the alias names failed to load, `x-model-degraded` with the reason.
+ */
+function servedHeaders(model: LoadedModel): Record<string, string> {
+  return {
+    'x-model-name': model.record.name,
+    'x-model-version': String(model.record.version),
+    // Header values are ASCII: the reason is one line of it.
+    ...(model.degraded ? { 'x-model-degraded': model.degraded.reason.replace(/[^\x20-\x7e]/g, '?') } : {}),
+  };
+}
 
 let many: ReturnType<typeof predictManyBody> | undefined;
 /** Built once: the row limit is configuration, fixed for the life of the process. */

@@ -16,6 +16,31 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
 /** Bodies above this are refused before parsing (API Gateway's own limit is 10 MB). */
 export const MAX_BODY_BYTES = 1_048_576;
 
+/** On every answer, JSON or not (the local server also sets them on the answers it writes itself). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
+ * On every HTML answer that sets no policy of its own: scripts, styles and images from this
+ * origin only (Swagger UI at /docs needs inline style attributes and data: images, nothing inline
+ * that runs), no framing, no plugins.
+ */
+export const HTML_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 export interface RequestContext {
   readonly requestId: string;
   readonly route: string;
@@ -68,7 +93,8 @@ export function httpHandler(routes: Record<string, RouteHandler>) {
     const ctx: RequestContext = { requestId, route };
     let result: HttpResult;
     try {
-      const handler = routes[route];
+      // HEAD is answered by the GET route; the body is dropped on the way out (RFC 9110 §9.3.2).
+      const handler = ownRoute(routes, route) ?? ownRoute(routes, route.replace(/^HEAD /, 'GET '));
       if (!handler) throw new AppError('ROUTE_NOT_FOUND', `no route for ${route}`);
       result = withRequestId(await handler(event, ctx), requestId);
     } catch (error) {
@@ -78,6 +104,7 @@ export function httpHandler(routes: Record<string, RouteHandler>) {
       }
       metrics.error(isAppError(error) ? error.code : 'INTERNAL');
     }
+    if (method(event) === 'HEAD') result = withoutBody(result);
     const durationMs = performance.now() - started;
     const status = result.statusCode ?? 200;
     metrics.request(route, status, durationMs);
@@ -93,6 +120,17 @@ export function httpHandler(routes: Record<string, RouteHandler>) {
 }
 
 const method = (event: HttpEvent) => event.requestContext?.http?.method ?? 'GET';
+
+/** A HEAD answer: the GET answer's status and headers, its length, no body. */
+function withoutBody(result: HttpResult): HttpResult {
+  const { body, isBase64Encoded, ...rest } = result;
+  const length = body === undefined ? 0 : Buffer.byteLength(body, isBase64Encoded ? 'base64' : 'utf8');
+  return { ...rest, headers: { ...rest.headers, 'content-length': String(length) } };
+}
+
+/** Own keys only: a route key such as `constructor` must not find Object.prototype's. */
+const ownRoute = (routes: Record<string, RouteHandler>, key: string) =>
+  Object.hasOwn(routes, key) ? routes[key] : undefined;
 
 /**
  * A JSON object answer; httpHandler adds `request_id` when it serializes the body. A body that
@@ -112,12 +150,25 @@ export function json<T extends object>(
  */
 function withRequestId(result: RouteResult, requestId: string): HttpResult {
   if (!('json' in result)) {
-    result.headers = { ...result.headers, 'x-request-id': requestId };
+    const headers: Record<string, string | number | boolean> = {
+      ...SECURITY_HEADERS,
+      ...result.headers,
+      'x-request-id': requestId,
+    };
+    if (/^text\/html/i.test(String(headers['content-type'] ?? '')) && !headers['content-security-policy']) {
+      headers['content-security-policy'] = HTML_CSP;
+    }
+    result.headers = headers;
     return result;
   }
   return {
     statusCode: result.statusCode,
-    headers: { 'content-type': 'application/json', ...result.headers, 'x-request-id': requestId },
+    headers: {
+      'content-type': 'application/json',
+      ...SECURITY_HEADERS,
+      ...result.headers,
+      'x-request-id': requestId,
+    },
     body: JSON.stringify({ ...result.json, request_id: requestId }),
   };
 }

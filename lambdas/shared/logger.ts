@@ -1,12 +1,12 @@
 import { getXRayTraceIdFromEnv } from '@aws-lambda-powertools/commons/utils/env';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { logger } from '../../core/log.js';
 import { SERVICE_NAME as SERVICE } from '../../core/metrics/catalog.js';
 
 /** Powertools' numeric threshold for INFO. */
 const INFO = 12;
 
 /** One structured logger for every function: JSON lines, never bodies or credentials. */
-export const logger = new Logger({ serviceName: SERVICE });
+export { logger };
 
 export interface AccessLogFields {
   readonly requestId: string;

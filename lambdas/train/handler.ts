@@ -3,6 +3,7 @@ import { TrainEvent } from '../../core/api/admin-schemas.js';
 import { validate } from '../../core/api/validate.js';
 import { isAppError } from '../../core/errors.js';
 import { settings } from '../../core/services/lazy.js';
+import { runStore } from '../../core/services/storage.js';
 import { trainingDeps } from '../../core/services/training.js';
 import { requestFromEvent } from '../../core/training/request.js';
 import { type TrainOutcome, trainAndRegister } from '../../core/training/service.js';
@@ -39,13 +40,31 @@ export interface TrainFailure {
   readonly error: string;
 }
 
+/** `{"reap": true}`: the reaper's schedule (lib/schedule-stack.ts) rather than a training run. */
+export const REAP_EVENT = { reap: true } as const;
+export interface ReapSummary {
+  readonly abandoned: readonly string[];
+}
+
 export async function handler(
   event: Omit<TrainEvent, 'runId' | 'skipUnchanged'>,
   context?: Context,
 ): Promise<FinishedSummary>;
 export async function handler(event: Omit<TrainEvent, 'runId'>, context?: Context): Promise<TrainSummary>;
-export async function handler(event: unknown, context?: Context): Promise<TrainSummary | TrainFailure>;
-export async function handler(event: unknown, _context?: Context): Promise<TrainSummary | TrainFailure> {
+export async function handler(event: typeof REAP_EVENT, context?: Context): Promise<ReapSummary>;
+export async function handler(
+  event: unknown,
+  context?: Context,
+): Promise<TrainSummary | TrainFailure | ReapSummary>;
+export async function handler(
+  event: unknown,
+  _context?: Context,
+): Promise<TrainSummary | TrainFailure | ReapSummary> {
+  if (typeof event === 'object' && event !== null && (event as { reap?: unknown }).reap === true) {
+    const abandoned = await runStore().reap();
+    if (abandoned.length > 0) logger.warn('runs abandoned', { runIds: abandoned.map((r) => r.runId) });
+    return { abandoned: abandoned.map((r) => r.runId) };
+  }
   const input = validate(TrainEvent, event ?? {}, 'training event');
   let outcome: TrainOutcome;
   try {

@@ -248,9 +248,17 @@ export const ALARM_TABLE: readonly AlarmDefinition[] = [
     whenIdle: 'no training, no data: not breaching',
     alarms: (_ctx, metric) => [
       {
-        description: 'A training run failed in the last hour.',
+        description: 'A training run failed, or was found ABANDONED by the reaper, in the last hour.',
         props: {
-          metric: metric('trainingRuns', 'Sum', Duration.hours(1), { status: 'FAILED' }),
+          metric: new cw.MathExpression({
+            expression: 'FILL(failed, 0) + FILL(abandoned, 0)',
+            usingMetrics: {
+              failed: metric('trainingRuns', 'Sum', Duration.hours(1), { status: 'FAILED' }),
+              abandoned: metric('trainingRuns', 'Sum', Duration.hours(1), { status: 'ABANDONED' }),
+            },
+            period: Duration.hours(1),
+            label: 'failed or abandoned runs',
+          }),
           threshold: 0,
           evaluationPeriods: 1,
           comparisonOperator: GT,
@@ -271,6 +279,26 @@ export const ALARM_TABLE: readonly AlarmDefinition[] = [
         description: 'A model version failed to load in the last 15 minutes.',
         props: {
           metric: metric('modelLoadFailures', 'Sum', Duration.minutes(15)),
+          threshold: 0,
+          evaluationPeriods: 1,
+          comparisonOperator: GT,
+          treatMissingData: NOT_BREACHING,
+        },
+      },
+    ],
+  },
+  {
+    // Written as EMF by the serving process at each refresh while production is served by a
+    // fallback version, like the load failures above.
+    name: 'MlopsModelDegraded',
+    signal: 'lambda',
+    inRuleFile: true,
+    whenIdle: 'no refresh, no data: not breaching',
+    alarms: (_ctx, metric) => [
+      {
+        description: 'Production is served by a fallback version: the version it names failed to load.',
+        props: {
+          metric: metric('modelDegraded', 'Maximum', Duration.minutes(1)),
           threshold: 0,
           evaluationPeriods: 1,
           comparisonOperator: GT,

@@ -343,6 +343,7 @@ describe('served contract', () => {
       },
       'GET /runs': { ok: ['/runs', { token: admin }], error: ['/runs?limit=0', { token: admin }] },
       'GET /runs/{id}': { ok: ['', { token: admin }], error: ['/runs/no-such-run', { token: admin }] },
+      'POST /runs/reap': { ok: ['/runs/reap', { token: admin }], error: ['/runs/reap', { token: user }] },
       'GET /experiments': {
         ok: ['/experiments', { token: admin }],
         error: ['/experiments', { token: user }],
@@ -351,6 +352,10 @@ describe('served contract', () => {
       'GET /models/{name}/versions': {
         ok: ['/models/iris/versions', { token: admin }],
         error: ['/models/nope/versions', { token: admin }],
+      },
+      'POST /models/{name}/versions/cleanup': {
+        ok: ['/models/iris/versions/cleanup', { token: admin }],
+        error: ['/models/nope/versions/cleanup', { token: admin }],
       },
       'POST /models/{name}/promote': {
         ok: ['/models/iris/promote', { json: { version: other }, token: admin }],

@@ -1,8 +1,18 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jest } from '@jest/globals';
+import { MAX_DATASET_BYTES } from '../../cli/dataset-file.js';
 import { authService, registryService, tokenRegistry, tokenVerifier } from '../../core/services/index.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 
@@ -201,6 +211,24 @@ describe('mlops CLI', () => {
     expectOneLineError(trials, 2, /--trials must be an integer/);
     expectOneLineError(missing, 2, /missing <version>/);
     expectOneLineError(unknown, 2, /unknown command/);
+  });
+
+  it('refuses a --data that is not a regular file, or is over the size limit, before reading it', async () => {
+    const big = join(data, 'huge.csv');
+    closeSync(openSync(big, 'w'));
+    truncateSync(big, MAX_DATASET_BYTES + 1); // sparse: no disk used
+    // (A directory is a location for `train`, its newest CSV trained on; `predict` scores one file.)
+    const [device, directory, huge, scoring] = await Promise.all([
+      mlops(['train', '--data', '/dev/zero']),
+      mlops(['predict', 'iris', '--data', data]),
+      mlops(['train', '--data', big, '--target', 'label']),
+      mlops(['predict', 'iris', '--data', '/dev/zero']),
+    ]);
+    expectOneLineError(device, 2, /--data \/dev\/zero: not a regular file \(a character device\)/);
+    expectOneLineError(directory, 2, /not a regular file \(a directory\)/);
+    expectOneLineError(huge, 2, /over the 512 MB limit/);
+    expectOneLineError(scoring, 2, /not a regular file/);
+    rmSync(big);
   });
 
   it('models, versions, promote, alias and rollback', async () => {

@@ -1,4 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { gatewayMethods } from '../../core/api/routes.js';
 import { ACCESS_LOG_FIELDS, deployedRoutes } from '../../lib/api-stack.js';
 import {
   type BuiltPlatform,
@@ -400,7 +401,8 @@ describe('ApiStack', () => {
     it('routes everything else ($default) to the docs function, which answers 404/405 in the envelope', () => {
       const routes = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Route'));
       expect(routes.map((r) => r.Properties.RouteKey)).toContain('$default');
-      expect(routes).toHaveLength(deployedRoutes().length + 1);
+      // One per route and method (a GET route answers HEAD too), plus $default.
+      expect(routes).toHaveLength(deployedRoutes().flatMap(gatewayMethods).length + 1);
       const fallback = routes.find((r) => r.Properties.RouteKey === '$default')!;
       const integrationId = fallback.Properties.Target['Fn::Join'][1][1].Ref;
       const integration = resourcesOf(api, 'AWS::ApiGatewayV2::Integration')[integrationId];

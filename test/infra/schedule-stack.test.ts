@@ -20,9 +20,13 @@ describe('TrainingScheduleStack', () => {
     });
     schedule = built.templates.schedule;
   });
+  const training = () =>
+    Object.values(resourcesOf(schedule, 'AWS::Scheduler::Schedule')).find(
+      (s) => s.Properties.ScheduleExpression !== 'rate(15 minutes)',
+    );
 
   it('runs the configured expression in UTC, enabled, without a flexible window', () => {
-    schedule.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    schedule.resourceCountIs('AWS::Scheduler::Schedule', 2);
     schedule.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 2 ? * MON-FRI *)',
       State: 'ENABLED',
@@ -31,14 +35,14 @@ describe('TrainingScheduleStack', () => {
   });
 
   it('invokes the train function with retries, a maximum event age and a dead-letter queue', () => {
-    const target = Object.values(resourcesOf(schedule, 'AWS::Scheduler::Schedule'))[0].Properties.Target;
+    const target = training().Properties.Target;
     expect(flatten(target.Arn)).toBe('TrainFunction.Arn');
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 });
     expect(flatten(target.DeadLetterConfig.Arn)).toBe('TrainingDeadLetterQueue.Arn');
   });
 
   it("retrains on the newest CSV under the artifact bucket's datasets/<model>/, skipping unchanged data", () => {
-    const target = Object.values(resourcesOf(schedule, 'AWS::Scheduler::Schedule'))[0].Properties.Target;
+    const target = training().Properties.Target;
     const payload = JSON.parse(flatten(target.Input));
     expect(payload).toEqual({
       dataset: 's3://ArtifactBucket/datasets/iris/',
@@ -66,6 +70,17 @@ describe('TrainingScheduleStack', () => {
       expect.arrayContaining([expect.stringMatching(/ssm:mlops\w*artifacts\/datasets\/\*$/)]),
     );
     expect(permissions['s3:ListBucket']?.join(' ')).toMatch(/datasets\/\*/);
+  });
+
+  it('reaps expired run leases every 15 minutes: the train function with {"reap": true}, no retries', () => {
+    const reaper = Object.values(resourcesOf(schedule, 'AWS::Scheduler::Schedule')).find(
+      (s) => s.Properties.ScheduleExpression === 'rate(15 minutes)',
+    );
+    expect(reaper).toBeDefined();
+    const target = reaper.Properties.Target;
+    expect(flatten(target.Arn)).toBe('TrainFunction.Arn');
+    expect(JSON.parse(target.Input)).toEqual({ reap: true });
+    expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 0 });
   });
 
   it('keeps failed invocations 14 days in an encrypted, TLS-only queue', () => {

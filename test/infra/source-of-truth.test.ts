@@ -1,5 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { ROUTES, routeKey } from '../../core/api/routes.js';
+import { gatewayMethods, ROUTES, routeKey } from '../../core/api/routes.js';
 import { ENV } from '../../core/config/env.js';
 import { ARTIFACT_BUCKET, type KeyAttribute, TABLES } from '../../core/config/tables.js';
 import { deployedRoutes } from '../../lib/api-stack.js';
@@ -22,12 +22,19 @@ describe('source of truth: templates agree with core/', () => {
   });
 
   describe('core/api/routes.ts', () => {
-    it('has exactly one API Gateway route per ROUTES entry', () => {
+    it('has exactly one API Gateway route per ROUTES entry (and a HEAD route per GET route)', () => {
       const routeKeys = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Route')).map(
         (r) => r.Properties.RouteKey,
       );
-      // Plus API Gateway's catch-all, which answers unmatched requests like the local server does.
-      expect(routeKeys.sort()).toEqual([...deployedRoutes().map(routeKey), '$default'].sort());
+      // One per method (GET routes answer HEAD too), plus API Gateway's catch-all, which answers
+      // unmatched requests like the local server does.
+      const expected = deployedRoutes().flatMap((route) =>
+        gatewayMethods(route).map((method) => `${method} ${route.path}`),
+      );
+      expect(routeKeys.sort()).toEqual([...expected, '$default'].sort());
+      expect(expected.filter((key) => key.startsWith('HEAD ')).length).toBe(
+        deployedRoutes().filter((route) => route.method === 'GET').length,
+      );
       expect(deployedRoutes().length).toBe(ROUTES.length); // nothing is marked local-only today
     });
 
