@@ -33,6 +33,8 @@ export interface ApiStackProps extends StackProps {
   readonly tables: Readonly<Record<TableDefinition['id'], BoundTable>>;
   readonly artifactBucket: s3.IBucket;
   readonly jwtSecret: secretsmanager.ISecret;
+  /** The web console's origin (lib/console-stack.ts), added to the configured CORS origins. */
+  readonly consoleOrigin?: string;
 }
 
 /** Output keys other tools (the `mlops` CLI, integration tests) read from this stack. */
@@ -100,6 +102,7 @@ export class ApiStack extends Stack {
     const { tables, artifactBucket, jwtSecret } = sharedReferences(this, config.stage, props);
     const policy = stagePolicy(config.stage);
     const retention = config.logRetentionDays as logs.RetentionDays;
+    const corsOrigins = [...config.corsOrigins, ...(props.consoleOrigin ? [props.consoleOrigin] : [])];
     // Functions that check tokens get the audience and lifetime here and the issuer (the API's
     // URL) once the API exists; only the auth function gets the signing secret. The others read
     // the public keys it publishes (auth/jwks.json) and, for admin, the users' token versions.
@@ -131,13 +134,18 @@ export class ApiStack extends Stack {
             .setEnv('defaultModelName', config.defaultModelName),
       },
       admin: {
-        description: 'Admin routes: runs, registry, start training',
+        description: 'Admin routes: runs, registry, start training, artifacts, dataset uploads',
         // Of the users table, only GetItem of the role and token version (revocation check on every
         // admin route), never the password hashes; user management is the auth function's.
         bind: (fn) =>
           verifiesTokens(fn)
             .bindTableAttributes(tables.users, TOKEN_STATE_ATTRIBUTES)
-            .bindBucket(artifactBucket, { read: [ARTIFACT_BUCKET.authPrefix] })
+            // The public keys (auth/); run artifacts to download (runs/); uploaded datasets (datasets/):
+            // presigned PUTs signed with this role, listed, and read to validate before training.
+            .bindBucket(artifactBucket, {
+              read: [ARTIFACT_BUCKET.authPrefix, ARTIFACT_BUCKET.runPrefix, ARTIFACT_BUCKET.datasetPrefix],
+              write: [ARTIFACT_BUCKET.datasetPrefix],
+            })
             .bindTable(tables.registry, 'readWrite')
             // POST /train records the run (RUNNING) before answering 202, so runs is written too.
             .bindTable(tables.runs, 'readWrite')
@@ -221,10 +229,10 @@ export class ApiStack extends Stack {
       description: `Serverless MLOps API (${config.stage})`,
       // The stage below carries throttling and access logs, which the implicit one cannot.
       createDefaultStage: false,
-      ...(config.corsOrigins.length > 0
+      ...(corsOrigins.length > 0
         ? {
             corsPreflight: {
-              allowOrigins: [...config.corsOrigins],
+              allowOrigins: corsOrigins,
               allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
               allowHeaders: ['authorization', 'content-type'],
               exposeHeaders: ['x-request-id'],

@@ -77,6 +77,11 @@ export interface PlatformConfig {
    * million traces, docs/cost.md). The other functions are always traced.
    */
   readonly predictTracing: boolean;
+  /**
+   * Deploy the web console (S3 + CloudFront, lib/console-stack.ts) and allow its origin by CORS.
+   * Off where CloudFront is not available (the LocalStack mirror) or no browser UI is wanted.
+   */
+  readonly console: boolean;
 }
 
 /** The function ids reserved concurrency can name (lib/constructs/bundling.ts FUNCTION_IDS). */
@@ -261,6 +266,7 @@ const schema = z
     grafana: boolean,
     reservedConcurrency: concurrency,
     predictTracing: boolean,
+    console: boolean,
   })
   .superRefine((config, ctx) => {
     if (config.stage !== 'dev' && config.alertEmail === undefined) {
@@ -315,6 +321,7 @@ export function loadConfig(source: ContextSource): PlatformConfig {
   raw['grafana'] ??= false;
   raw['reservedConcurrency'] ??= {};
   raw['predictTracing'] ??= false;
+  raw['console'] ??= true;
   const result = schema.safeParse(raw);
   if (result.success) return result.data as PlatformConfig;
   const problems = result.error.issues.map((issue) => {

@@ -1,14 +1,17 @@
 import type { Environment } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../core/config/env.js';
 import { AlertingStack } from './alerting-stack.js';
 import { ApiStack } from './api-stack.js';
 import type { PlatformConfig } from './config.js';
+import { ConsoleContentStack, ConsoleStack } from './console-stack.js';
 import type { FunctionId } from './constructs/bundling.js';
 import type { AlertRules } from './constructs/monitoring-rules.js';
 import { publishShared, SHARED_KEYS } from './constructs/shared-parameter.js';
+import { stagePolicy } from './defaults.js';
 import { type MonitoredResources, MonitoringStack } from './monitoring-stack.js';
 import { TrainingScheduleStack } from './schedule-stack.js';
 import { SecretsStack } from './secrets-stack.js';
@@ -19,15 +22,33 @@ export interface Platform {
   readonly secrets: SecretsStack;
   readonly api: ApiStack;
   readonly schedule: TrainingScheduleStack;
+  /** The web console's hosting and files; absent with `-c console=false`. */
+  readonly console?: ConsoleStack;
+  readonly consoleContent?: ConsoleContentStack;
 }
 
-/** Every stack `cdk deploy --all` creates, in deployment order. */
-export const STACK_KEYS = ['storage', 'secrets', 'alerting', 'api', 'schedule', 'monitoring'] as const;
+/**
+ * Every stack `cdk deploy --all` creates, in deployment order. The console's two (first and last)
+ * are left out with `-c console=false`: {@link OPTIONAL_STACK_KEYS}.
+ */
+export const STACK_KEYS = [
+  'console',
+  'storage',
+  'secrets',
+  'alerting',
+  'api',
+  'schedule',
+  'monitoring',
+  'consoleContent',
+] as const;
 export type StackKey = (typeof STACK_KEYS)[number];
+export const OPTIONAL_STACK_KEYS: readonly StackKey[] = ['console', 'consoleContent'];
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** CloudFormation stack names, per stage, so several stages can share an account. */
 export function stackNames(stage: PlatformConfig['stage']): Readonly<Record<StackKey, string>> {
-  return Object.fromEntries(STACK_KEYS.map((key) => [key, `mlops-${stage}-${key}`])) as Record<
+  return Object.fromEntries(STACK_KEYS.map((key) => [key, `mlops-${stage}-${kebab(key)}`])) as Record<
     StackKey,
     string
   >;
@@ -42,8 +63,9 @@ function common(config: PlatformConfig, env?: Environment) {
 }
 
 /**
- * The four platform stacks, in dependency order, each taking the previous ones' public resources
- * as props. Used by bin/app.ts (through {@link createApp}) and by the infra tests.
+ * The platform stacks, in dependency order, each taking the previous ones' public resources as
+ * props: the console's hosting (unless `console=false`), storage, secrets, api, schedule, and the
+ * console's files. Used by bin/app.ts (through {@link createApp}) and by the infra tests.
  *
  * @example
  * const platform = createPlatform(app, loadConfig(app));
@@ -51,10 +73,19 @@ function common(config: PlatformConfig, env?: Environment) {
  */
 export function createPlatform(scope: Construct, config: PlatformConfig, env?: Environment): Platform {
   const names = stackNames(config.stage);
+  // First: its origin is the one browser origin the artifact bucket and the API accept (CORS).
+  const site = config.console
+    ? new ConsoleStack(scope, names.console, {
+        ...common(config, env),
+        stackName: names.console,
+        description: 'MLOps web console: S3 + CloudFront',
+      })
+    : undefined;
   const storage = new StorageStack(scope, names.storage, {
     ...common(config, env),
     stackName: names.storage,
     description: 'MLOps data: DynamoDB tables and the artifact bucket',
+    ...(site ? { consoleOrigin: site.origin } : {}),
   });
   const secrets = new SecretsStack(scope, names.secrets, {
     ...common(config, env),
@@ -75,6 +106,7 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     tables: storage.tables,
     artifactBucket: storage.artifactBucket,
     jwtSecret: secrets.jwtSecret,
+    ...(site ? { consoleOrigin: site.origin } : {}),
   });
   // The API stack reads the data stacks' names from SSM at deploy time: no reference, so the order
   // is stated.
@@ -87,7 +119,17 @@ export function createPlatform(scope: Construct, config: PlatformConfig, env?: E
     trainFunction: api.functions.train,
     datasetBucket: storage.artifactBucket,
   });
-  return { storage, secrets, api, schedule };
+  if (!site) return { storage, secrets, api, schedule };
+  const consoleContent = new ConsoleContentStack(scope, names.consoleContent, {
+    ...common(config, env),
+    stackName: names.consoleContent,
+    description: 'MLOps web console files and config.json',
+    site,
+    apiUrl: api.apiStage.url,
+    logRetentionDays: config.logRetentionDays as logs.RetentionDays,
+    removalPolicy: stagePolicy(config.stage).removalPolicy,
+  });
+  return { storage, secrets, api, schedule, console: site, consoleContent };
 }
 
 /** What the monitoring needs of the API stack (its public plug-in point). */

@@ -9,6 +9,8 @@ import { ABORT_INCOMPLETE_UPLOADS_AFTER, bucketDefaults, stagePolicy, tableDefau
 
 export interface StorageStackProps extends StackProps {
   readonly config: PlatformConfig;
+  /** The web console's origin: allowed (alone) to PUT presigned dataset uploads from a browser. */
+  readonly consoleOrigin?: string;
 }
 
 /** Output keys other tools (the `mlops` CLI, integration tests) read from this stack. */
@@ -83,6 +85,19 @@ export class StorageStack extends Stack {
         },
         ...runsLifecycle,
       ],
+      ...(props.consoleOrigin
+        ? {
+            cors: [
+              {
+                allowedOrigins: [props.consoleOrigin],
+                allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
+                allowedHeaders: ['content-type'],
+                exposedHeaders: ['ETag'],
+                maxAge: 3000,
+              },
+            ],
+          }
+        : {}),
     });
     new CfnOutput(this, STORAGE_OUTPUTS.artifactBucket, {
       value: this.artifactBucket.bucketName,

@@ -20,6 +20,8 @@ export interface LocalServerOptions {
   readonly host?: string;
   readonly port?: number;
   readonly localRoutes?: Record<string, LocalRoute>;
+  /** Local-only GET/HEAD routes by path prefix (`/console` answers `/console` and `/console/...`). */
+  readonly prefixRoutes?: Record<string, LocalRoute>;
 }
 
 export interface LocalServer {
@@ -65,6 +67,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       const local = options.localRoutes && Object.hasOwn(options.localRoutes, localKey);
       if (local) {
         await options.localRoutes![localKey]!(req, res);
+        return;
+      }
+      const prefixed =
+        (method === 'GET' || method === 'HEAD') &&
+        Object.entries(options.prefixRoutes ?? {}).find(
+          ([prefix]) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`),
+        );
+      if (prefixed) {
+        await prefixed[1](req, res);
         return;
       }
       const match = matchRoute(routeMethod, url.pathname);

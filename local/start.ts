@@ -1,7 +1,11 @@
+import { ensureConsoleBuilt } from '../console/build.js';
+import { s3Client } from '../core/aws/clients.js';
 import { ENV } from '../core/config/env.js';
+import { ARTIFACT_BUCKET } from '../core/config/tables.js';
 import { isAppError } from '../core/errors.js';
 import { registryService, settings } from '../core/services/index.js';
 import { handler as train } from '../lambdas/train/handler.js';
+import { allowConsoleUploads, CONSOLE_PATH, consoleRoute, loopbackOrigins } from './console-route.js';
 import { FUNCTIONS } from './functions.js';
 import { metricsRoute } from './metrics-route.js';
 import { startLocalRuntime } from './runtime.js';
@@ -31,19 +35,27 @@ async function main() {
     );
   }
 
+  const consoleBuild = ensureConsoleBuilt();
+  if (consoleBuild.rebuilt) log(`built the console (${consoleBuild.dir})`);
   const port = Number(process.env['PORT'] ?? 8000);
   const server = await startLocalServer({
     port,
     host: process.env['HOST'] ?? '127.0.0.1',
     localRoutes: { 'GET /metrics': metricsRoute() },
+    prefixRoutes: {
+      [CONSOLE_PATH]: consoleRoute(consoleBuild.dir, { s3Endpoint: runtime.env[ENV.s3Endpoint] }),
+    },
   });
   const url = server.url;
+  // The console uploads datasets straight to the bucket (presigned PUT), so S3 must allow its origin.
+  await allowConsoleUploads(s3Client(), ARTIFACT_BUCKET.localName, loopbackOrigins(url));
   // Like a provisioned instance: the predict function's cold start (runtime, model, keys) happens
   // now, not on the first request.
   await FUNCTIONS.predict();
   log(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log(`
-  API        ${url}
+  Console    ${url}${CONSOLE_PATH}/  (sign in; admins train, compare and promote)
+  API        ${url}  (docs: ${url}/docs)
   Health     ${url}/health
   Metrics    ${url}/metrics  (npm run monitor: Prometheus + Alertmanager on it)
 

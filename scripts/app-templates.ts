@@ -33,11 +33,13 @@ export function synthesizeApp(overrides: Record<string, unknown> = {}, region?: 
   const qualifier = context['@aws-cdk/core:bootstrapQualifier'];
   return {
     config,
-    stacks: STACK_KEYS.map((key) => ({
-      key,
-      stackName: built[key].stackName,
-      template: assembly.getStackByName(built[key].stackName).template,
-    })),
+    // The console's stacks are absent with console=false.
+    stacks: STACK_KEYS.flatMap((key) => {
+      const stack = built[key];
+      return stack
+        ? [{ key, stackName: stack.stackName, template: assembly.getStackByName(stack.stackName).template }]
+        : [];
+    }),
     ...(typeof qualifier === 'string' ? { qualifier } : {}),
   };
 }

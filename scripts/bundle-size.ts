@@ -9,6 +9,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { CONSOLE_JS_BUDGET_GZIP_BYTES, consoleJsSizes } from '../console/build.js';
 import {
   BUNDLED_FILES,
   esbuildOptions,
@@ -96,8 +97,16 @@ if (process.argv.includes('--json')) {
   console.log('| input | bytes |');
   console.log('|---|---:|');
   for (const input of predict.topInputs) console.log(`| ${input.path} | ${kb(input.bytes)} |`);
+  const web = consoleJsSizes();
+  console.log(
+    `\nWeb console app.js: ${kb(web.minified)} minified, ${kb(web.gzipped)} gzipped (budget ${kb(CONSOLE_JS_BUDGET_GZIP_BYTES)} gzipped)`,
+  );
 }
 
+if (consoleJsSizes().gzipped >= CONSOLE_JS_BUDGET_GZIP_BYTES) {
+  console.error(`\nthe console's app.js is over its ${kb(CONSOLE_JS_BUDGET_GZIP_BYTES)} gzipped budget`);
+  process.exit(1);
+}
 const predict = sizes.find((size) => size.id === 'predict')!;
 if (predict.jsBytes >= PREDICT_JS_BUDGET_BYTES) {
   console.error(

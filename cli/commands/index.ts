@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { createAdmin } from './create-admin.js';
+import { artifacts, datasets } from './data.js';
 import { alias, models, promote, rollback, tag, versions } from './models.js';
 import { predict } from './predict.js';
 import { cleanup, experiments, runs } from './runs.js';
@@ -19,6 +20,8 @@ export const COMMANDS: Command[] = [
   alias,
   tag,
   predict,
+  datasets,
+  artifacts,
   createAdmin,
   revokeTokens,
   rotateKeys,

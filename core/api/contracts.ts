@@ -1,5 +1,6 @@
 import { ADMIN_ROUTE_SCHEMAS } from './admin-schemas.js';
 import type { RouteContract, RouteContractMap } from './contract.js';
+import { DATA_ROUTE_SCHEMAS } from './data-schemas.js';
 import {
   ChangePasswordBody,
   CreateUserBody,
@@ -137,5 +138,5 @@ export function servingContracts(maxBatchRows: number): RouteContractMap {
 
 /** Every contract, keyed by route key. */
 export function routeContracts(maxBatchRows: number): RouteContractMap {
-  return { ...servingContracts(maxBatchRows), ...ADMIN_ROUTE_SCHEMAS };
+  return { ...servingContracts(maxBatchRows), ...ADMIN_ROUTE_SCHEMAS, ...DATA_ROUTE_SCHEMAS };
 }

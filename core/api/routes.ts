@@ -176,6 +176,23 @@ export const ROUTES: readonly RouteDefinition[] = [
     access: 'admin',
     summary: 'Description and tags of a model or version',
   },
+  // Data routes (lambdas/admin): run artifacts and dataset uploads (core/api/data-schemas.ts).
+  {
+    method: 'GET',
+    path: '/runs/{id}/artifacts/{name}',
+    function: 'admin',
+    // Any user: the card, matrix and baseline describe the served model; model.onnx checks admin.
+    access: 'user',
+    summary: "Download one of a run's artifacts",
+  },
+  {
+    method: 'POST',
+    path: '/datasets',
+    function: 'admin',
+    access: 'admin',
+    summary: 'Upload a CSV: get a presigned S3 PUT',
+  },
+  { method: 'GET', path: '/datasets', function: 'admin', access: 'admin', summary: 'Uploaded datasets' },
 ] as const;
 
 /** Route key as API Gateway HTTP APIs spell it, e.g. `POST /predict`. */

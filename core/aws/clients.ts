@@ -10,6 +10,7 @@ import { booleanEnv } from '../config/env.js';
  */
 let dynamo: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
+let presigner: S3Client | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
   dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
@@ -27,6 +28,20 @@ export function s3Client(): S3Client {
 export function resetClients(): void {
   dynamo?.destroy();
   s3?.destroy();
+  presigner?.destroy();
   dynamo = undefined;
   s3 = undefined;
+  presigner = undefined;
+}
+
+/**
+ * The client that signs URLs for others to use (dataset uploads): no checksum of an empty body
+ * in the URL, which S3 would hold the uploaded bytes to.
+ */
+export function presigningS3Client(): S3Client {
+  presigner ??= new S3Client({
+    forcePathStyle: booleanEnv('s3ForcePathStyle', false),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  return presigner;
 }

@@ -6,6 +6,7 @@
  * tests.
  */
 export { authService, keyRing, tokenIssuer, tokenRegistry, tokenVerifier } from './auth.js';
+export { datasetUploads } from './datasets.js';
 export { lazy, resetServices, settings } from './lazy.js';
 export { predictionService } from './prediction.js';
 export { artifactStore, registryService, runStore } from './storage.js';

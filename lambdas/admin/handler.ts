@@ -25,10 +25,22 @@ import {
   type VersionList,
   VersionsQuery,
 } from '../../core/api/admin-schemas.js';
+import {
+  ArtifactPath,
+  type DatasetList,
+  DatasetsQuery,
+  UploadBody,
+  type UploadTicketOut,
+} from '../../core/api/data-schemas.js';
 import type * as z from '../../core/api/zod.js';
+import { artifactResponse, readArtifact } from '../../core/artifacts/download.js';
+import { presigningS3Client } from '../../core/aws/clients.js';
+import { UPLOAD_LIMITS } from '../../core/datasets/uploads.js';
+import { AppError } from '../../core/errors.js';
 import type { AliasChange } from '../../core/registry/service.js';
+import { datasetUploads } from '../../core/services/datasets.js';
 import { settings } from '../../core/services/lazy.js';
-import { registryService, runStore } from '../../core/services/storage.js';
+import { artifactStore, registryService, runStore } from '../../core/services/storage.js';
 import { queueTrainingRun } from '../../core/training/queue.js';
 import { requirePrincipal } from '../shared/auth.js';
 import {
@@ -66,6 +78,8 @@ const modelAnswer = ({ model, warnings }: AliasChange) =>
 export const handler = httpHandler({
   'POST /train': admin(async (event) => {
     const body = validate(TrainBody, parseJson(event), 'training request');
+    // An uploaded file is read and parsed now, so a bad one is a 422 rather than a FAILED run.
+    await datasetUploads().validate(body.dataset, body.target, body.features);
     const { runId, modelName } = await queueTrainingRun(trainEvent(body), {
       runs: runStore(),
       launcher: trainingLauncher(),
@@ -176,5 +190,58 @@ export const handler = httpHandler({
       ...(body.tags ? { tags: body.tags } : {}),
     });
     return modelAnswer({ model: await registryService().requireModel(name), warnings: [] });
+  }),
+
+  'GET /runs/{id}/artifacts/{name}': async (event) => {
+    const principal = await requirePrincipal(event);
+    const { id, name } = path(ArtifactPath, event);
+    const run = await runStore().require(id);
+    const artifact = artifactResponse(run.artifacts, name);
+    if (artifact.adminOnly && principal.role !== 'admin') {
+      throw new AppError('FORBIDDEN', `${name} needs the admin role; the model card and matrix do not`);
+    }
+    const read = await readArtifact(presigningS3Client(), artifactStore().bucket, artifact.key);
+    if ('location' in read) {
+      return { statusCode: 303, headers: { location: read.location, 'cache-control': 'no-store' } };
+    }
+    return {
+      statusCode: 200,
+      headers: { ...artifact.headers },
+      body: Buffer.from(read.bytes).toString('base64'),
+      isBase64Encoded: true,
+    };
+  },
+
+  'POST /datasets': admin(async (event) => {
+    const body = validate(UploadBody, parseJson(event), 'upload request');
+    const ticket = await datasetUploads().ticket({
+      filename: body.filename,
+      bytes: body.bytes,
+      contentType: body.content_type,
+    });
+    return json(201, {
+      dataset: ticket.dataset,
+      upload: {
+        url: ticket.url,
+        method: ticket.method,
+        headers: ticket.headers,
+        expires_in: ticket.expiresIn,
+      },
+      max_bytes: UPLOAD_LIMITS.maxBytes,
+    } satisfies ResponseBody<typeof UploadTicketOut>);
+  }),
+
+  'GET /datasets': admin(async (event) => {
+    const q = query(DatasetsQuery, event);
+    const datasets = await datasetUploads().list(q.limit ?? 100);
+    return json(200, {
+      datasets: datasets.map((d) => ({
+        dataset: d.dataset,
+        name: d.name,
+        bytes: d.bytes,
+        uploaded_at: d.uploadedAt,
+      })),
+      max_bytes: UPLOAD_LIMITS.maxBytes,
+    } satisfies ResponseBody<typeof DatasetList>);
   }),
 });

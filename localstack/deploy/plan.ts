@@ -103,6 +103,8 @@ export const MIRROR_CONTEXT: Readonly<Record<string, string>> = {
   // LocalStack has no Managed Prometheus: the functions write to the compose Prometheus instead, which
   // also keeps the api stack from depending on the (AMP) alerting stack.
   metricsRemoteWrite: 'http://prometheus:9090/api/v1/write',
+  // No CloudFront in the mirror's tiers: the console is served by `npm start` instead.
+  console: 'false',
 };
 
 /** The commands `npm run local:deploy` runs, in order; what follows them is done in-process. */

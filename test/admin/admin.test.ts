@@ -169,9 +169,10 @@ describe('admin API', () => {
   });
 
   it('a dataset that cannot be read fails the run, with the reason on it', async () => {
+    // A missing upload (the bucket's datasets/) is refused before any run exists: test/api/data-routes.test.ts.
     const res = await api.call('POST', '/train', {
       token: admin,
-      json: { dataset: 's3://mlops-artifacts/datasets/missing.csv', target: 'y', model_name: 'ghost' },
+      json: { dataset: 's3://other-bucket/datasets/missing.csv', target: 'y', model_name: 'ghost' },
     });
     expect(res.status).toBe(202);
     const done = await waitForRun(res.body.run_id);

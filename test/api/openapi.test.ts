@@ -287,7 +287,7 @@ describe('served contract', () => {
     setTrainingLauncher({ launch: async () => {} });
     let runPath = '/runs/none';
     // A second version, so a promotion can be rolled back.
-    await trainIris('iris', { seed: 2 });
+    const second = await trainIris('iris', { seed: 2 });
     const other = (await registryService().requireModel('iris')).aliases['production'] === 1 ? 2 : 1;
 
     /**
@@ -373,6 +373,19 @@ describe('served contract', () => {
         ok: ['/models/iris/metadata', { json: { description: 'walked' }, token: admin }],
         error: ['/models/iris/metadata', { json: {}, token: admin }],
       },
+      // An SVG, not JSON: its error answers are checked.
+      'GET /runs/{id}/artifacts/{name}': {
+        ok: [`/runs/${second.run.runId}/artifacts/confusion-matrix.svg`, { token: user }],
+        error: ['/runs/none/artifacts/model-card.json', { token: user }],
+      },
+      'POST /datasets': {
+        ok: ['/datasets', { json: { filename: 'a.csv', bytes: 10, content_type: 'text/csv' }, token: admin }],
+        error: [
+          '/datasets',
+          { json: { filename: 'a.png', bytes: 10, content_type: 'image/png' }, token: admin },
+        ],
+      },
+      'GET /datasets': { ok: ['/datasets', { token: admin }], error: ['/datasets', { token: user }] },
     };
     expect(Object.keys(calls).sort()).toEqual(ROUTES.map(routeKey).sort());
 

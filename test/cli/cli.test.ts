@@ -387,4 +387,30 @@ describe('mlops CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/registered iris v1 as production/);
   });
+
+  it('datasets upload|list and artifacts get', async () => {
+    writeFileSync(join(data, 'notes.txt'), 'hello');
+    const [uploaded, refused] = await Promise.all([
+      mlops(['datasets', 'upload', join(data, 'some.csv'), '--json']),
+      mlops(['datasets', 'upload', join(data, 'notes.txt')]),
+    ]);
+    expect(uploaded.code).toBe(0);
+    const { dataset } = JSON.parse(uploaded.stdout);
+    expect(dataset).toMatch(/^s3:\/\/mlops-artifacts\/datasets\/.+\/some\.csv$/);
+    expectOneLineError(refused, 1, /filename must end in \.csv/);
+
+    const runId = JSON.parse((await mlops(['runs', '--experiment', 'some', '--json'])).stdout).runs[0].runId;
+    const onnx = join(home, 'model.onnx');
+    const [list, card, model] = await Promise.all([
+      mlops(['datasets', 'list']),
+      mlops(['artifacts', 'get', runId, 'model-card.json']),
+      mlops(['artifacts', 'get', runId, 'model.onnx', '--out', onnx]),
+    ]);
+    expect(list.stdout).toContain(dataset);
+    const parsed = JSON.parse(card.stdout);
+    expect(parsed.runId).toBe(runId);
+    expect(parsed.classes.length).toBeGreaterThan(1);
+    expect(model.code).toBe(0);
+    expect(readFileSync(onnx).length).toBeGreaterThan(100);
+  });
 });

@@ -418,7 +418,7 @@ describe('the scripts, run without Docker', () => {
     );
     expect(bootstrap).toMatch(/npx --no-install cdk bootstrap aws:\/\/000000000000\/us-east-1 -c stage=dev$/);
     expect(lines.find((l) => l.includes(' cdk deploy '))).toMatch(
-      /cdk deploy mlops-dev-storage mlops-dev-secrets mlops-dev-api mlops-dev-schedule --require-approval never --outputs-file localstack\/state\/cdk-outputs\.json -c stage=dev -c allowSelfRegistration=true -c metricsRemoteWrite=http:\/\/prometheus:9090\/api\/v1\/write$/,
+      /cdk deploy mlops-dev-storage mlops-dev-secrets mlops-dev-api mlops-dev-schedule --require-approval never --outputs-file localstack\/state\/cdk-outputs\.json -c stage=dev -c allowSelfRegistration=true -c metricsRemoteWrite=http:\/\/prometheus:9090\/api\/v1\/write -c console=false$/,
     );
     expect(lines.find((l) => l.includes('invoke the train function'))).toMatch(/"dataset":"builtin:iris"/);
     expect(lines).toContain('npm run smoke -- --url <api url>');

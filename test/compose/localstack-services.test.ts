@@ -1,5 +1,5 @@
 import { LOCALSTACK_SERVICE, readCompose } from '../../localstack/deploy/compose.js';
-import { type StackKey, TIER_STACKS } from '../../localstack/deploy/plan.js';
+import { MIRROR_CONTEXT, type StackKey, TIER_STACKS } from '../../localstack/deploy/plan.js';
 import { type BuiltPlatform, buildPlatform } from '../infra/builders.js';
 
 /**
@@ -34,7 +34,8 @@ const PAID_ONLY = new Set(['apigatewayv2']);
 
 let built: BuiltPlatform;
 beforeAll(() => {
-  built = buildPlatform();
+  // What the mirror deploys: its own context (no CloudFront console) on top of cdk.json.
+  built = buildPlatform({ context: { ...MIRROR_CONTEXT } });
 });
 
 function servicesOf(key: StackKey): Set<string> {

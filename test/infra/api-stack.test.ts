@@ -1,5 +1,4 @@
-import type { Template } from 'aws-cdk-lib/assertions';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { gatewayMethods } from '../../core/api/routes.js';
 import { ACCESS_LOG_FIELDS, deployedRoutes } from '../../lib/api-stack.js';
 import {
@@ -257,7 +256,7 @@ describe('ApiStack', () => {
       );
     });
 
-    it("admin: registry and runs read/write, the public keys, users' role and token version only; no secret", () => {
+    it("admin: registry and runs read/write, the public keys, users' role and token version only, runs/ read, datasets/ read+put; no secret", () => {
       const attributes = {
         'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'role', 'tokenVersion'] },
         StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
@@ -265,9 +264,13 @@ describe('ApiStack', () => {
       expect(permissionsOf(statementsOf(api, 'AdminFunction'))).toEqual(
         expected(
           'AdminFunction',
-          merge(tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), JWKS_READ, {
+          merge(tableActions([...TABLE_READ, ...TABLE_WRITE], [...REGISTRY, ...RUNS]), {
             'dynamodb:GetItem': [`${TABLE('users')} if ${JSON.stringify(attributes)}`],
             'lambda:InvokeFunction': ['TrainFunction.Arn'],
+            's3:AbortMultipartUpload': [`${BUCKET}/datasets/*`],
+            's3:GetObject': [`${BUCKET}/auth/*`, `${BUCKET}/datasets/*`, `${BUCKET}/runs/*`],
+            's3:ListBucket': [`${BUCKET} if {"StringLike":{"s3:prefix":["auth/*","runs/*","datasets/*"]}}`],
+            's3:PutObject': [`${BUCKET}/datasets/*`],
           }),
         ),
       );
@@ -377,11 +380,11 @@ describe('ApiStack', () => {
       });
     });
 
-    it('has no CORS configuration by default', () => {
-      api.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-        ProtocolType: 'HTTP',
-        CorsConfiguration: Match.absent(),
-      });
+    it("allows exactly the web console's origin by default", () => {
+      const [httpApi] = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Api'));
+      expect(httpApi.Properties.CorsConfiguration.AllowOrigins.map(flatten)).toEqual([
+        'https://Distribution.DomainName',
+      ]);
     });
 
     it('uses Lambda proxy integrations with payload format 2.0, one per function', () => {
@@ -427,10 +430,14 @@ describe('ApiStack with CORS and provisioned concurrency (prod)', () => {
     }).templates.api;
   });
 
-  it('allows only the configured origins', () => {
+  it("allows only the configured origins and the console's", () => {
+    const [httpApi] = Object.values(resourcesOf(api, 'AWS::ApiGatewayV2::Api'));
+    expect(httpApi.Properties.CorsConfiguration.AllowOrigins.map(flatten)).toEqual([
+      'https://app.example.com',
+      'https://Distribution.DomainName',
+    ]);
     api.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
-        AllowOrigins: ['https://app.example.com'],
         AllowMethods: ['GET', 'POST'],
         AllowHeaders: ['authorization', 'content-type'],
         MaxAge: 3600,

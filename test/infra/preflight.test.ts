@@ -69,7 +69,7 @@ const run = (overrides: Record<string, unknown> = {}, region = 'eu-west-1') =>
 const statusOf = (report: Awaited<ReturnType<typeof run>>, name: string) =>
   report.checks.find((c) => c.name.startsWith(name));
 
-test('a fresh standalone account passes, and the plan lists all six stacks from the templates', async () => {
+test('a fresh standalone account passes, and the plan lists all eight stacks from the templates', async () => {
   const report = await run({ alertEmail: 'me@example.com' });
   expect(report.ok).toBe(true);
   expect(report.account).toBe(ACCOUNT);
@@ -82,12 +82,14 @@ test('a fresh standalone account passes, and the plan lists all six stacks from 
   ]);
   expect(statusOf(report, 'alert email')!.message).toMatch(/confirmation email/);
   expect(report.plan.map((p) => p.stackName)).toEqual([
+    'mlops-dev-console',
     'mlops-dev-storage',
     'mlops-dev-secrets',
     'mlops-dev-alerting',
     'mlops-dev-api',
     'mlops-dev-schedule',
     'mlops-dev-monitoring',
+    'mlops-dev-console-content',
   ]);
   const api = report.plan.find((p) => p.stackName === 'mlops-dev-api')!.resources;
   expect(api['AWS::Lambda::Function']).toBe(5);

@@ -11,7 +11,7 @@ import {
 } from './builders.js';
 
 /**
- * What a new user gets from the default `cdk deploy --all`: six stacks, nothing that needs an
+ * What a new user gets from the default `cdk deploy --all`: eight stacks, nothing that needs an
  * organization, removal policies that follow the stage on every resource, and a region check.
  */
 let dev: BuiltPlatform;
@@ -38,7 +38,7 @@ beforeAll(() => {
 describe.each(['dev', 'prod'] as const)('cdk-nag AwsSolutions (%s build)', (which) => {
   const built = () => (which === 'dev' ? dev : prod);
   test.each(STACK_KEYS)('%s stack: no unacknowledged errors or warnings', (key) => {
-    expect(nagFindings(built().platform[key])).toEqual({ errors: [], warnings: [] });
+    expect(nagFindings(built().platform[key]!)).toEqual({ errors: [], warnings: [] });
   });
   test('every acknowledgment still suppresses a finding', () => {
     expect(unusedAcknowledgements(built().app)).toEqual([]);
@@ -67,9 +67,9 @@ const resources = (built: BuiltPlatform) =>
     })),
   );
 
-test('the default app is six stacks named per stage, with no Grafana (it needs Organizations + Identity Center)', () => {
+test("the default app is eight stacks named per stage (the console's two included), with no Grafana (it needs Organizations + Identity Center)", () => {
   expect(Object.keys(dev.platform).sort()).toEqual([...STACK_KEYS].sort());
-  expect(STACK_KEYS.map((key) => dev.platform[key].stackName)).toEqual(Object.values(stackNames('dev')));
+  expect(STACK_KEYS.map((key) => dev.platform[key]!.stackName)).toEqual(Object.values(stackNames('dev')));
   const types = new Set(resources(dev).map((r) => r.type));
   expect(types.has('AWS::Grafana::Workspace')).toBe(false);
   expect(resources(prod).some((r) => r.type === 'AWS::Grafana::Workspace')).toBe(true);
