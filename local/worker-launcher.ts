@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TrainEvent } from '../core/api/admin-schemas.js';
 import { metrics } from '../core/metrics/index.js';
@@ -12,6 +14,23 @@ export interface WorkerLauncherOptions {
   /** Runs trained at once; the rest wait their turn. @default cores − 1 (at least 1) */
   readonly concurrency?: number;
   readonly log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/** Defined by scripts/build.mjs in the compiled bundle: the directory of its files. */
+declare const __MLOPS_BUNDLE_DIR__: string | undefined;
+
+/**
+ * The worker's script: the compiled one of the same build when this runs from it (`npm start`), else
+ * the TypeScript source, which worker-boot.mjs loads through tsx.
+ */
+function workerScript(): { script: URL; workerData?: { entry: string } } {
+  if (typeof __MLOPS_BUNDLE_DIR__ === 'string') {
+    return { script: pathToFileURL(join(__MLOPS_BUNDLE_DIR__, 'training-worker.js')) };
+  }
+  return {
+    script: new URL('./worker-boot.mjs', import.meta.url),
+    workerData: { entry: new URL('./training-worker.ts', import.meta.url).href },
+  };
 }
 
 /**
@@ -72,8 +91,9 @@ export class WorkerTrainingLauncher implements TrainingLauncher {
 
   private async train(job: Job): Promise<void> {
     const outcome = await new Promise<{ ok: true } | { ok: false; error: string }>((resolve) => {
-      const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
-        workerData: { entry: new URL('./training-worker.ts', import.meta.url).href },
+      const { script, workerData } = workerScript();
+      const worker = new Worker(script, {
+        workerData,
         // The environment the local runtime set (a copy as of now, explicitly: under jest the
         // sandbox's process.env is not the thread's).
         env: { ...process.env },

@@ -8,6 +8,7 @@
 // Each build goes to its own dist/<id>/ and dist/current.json is swapped in by a rename, so
 // processes that start while another one builds never see a half-written bundle.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -15,7 +16,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const CURRENT = join(DIST, 'current.json');
 /** Bundled entry points (name → source). Everything else keeps running under tsx. */
-const ENTRIES = { cli: 'cli/main.ts', start: 'local/start.ts' };
+const ENTRIES = {
+  cli: 'cli/main.ts',
+  start: 'local/start.ts',
+  // Started by local/worker-launcher.ts from beside itself: every output shares one directory.
+  'training-worker': 'local/training-worker.ts',
+};
 /**
  * Left to node_modules: the emulators (native LevelDB bindings, files they serve), onnxruntime-web (it
  * finds its wasm beside its own files), the CDK (only `--stage` loads it) and esbuild itself.
@@ -36,6 +42,86 @@ const EXTERNAL = [
 /** ESM output cannot `require()`; bundled CommonJS dependencies still do. */
 const REQUIRE_BANNER =
   "import { createRequire as __mlopsCreateRequire } from 'node:module'; const require = __mlopsCreateRequire(import.meta.url);";
+/**
+ * Our modules find files relative to themselves (`new URL('./x', import.meta.url)`: the console's sources,
+ * the alert rules, the project root of the CDK helpers). In a bundle that would be relative to
+ * dist/<build>/, so each of our sources sees its own location instead: `import.meta.url`, `.dirname` and
+ * `.filename` in code (not in strings, comments or regular expressions) become the source file's.
+ * Dependencies are left alone.
+ */
+const sourceImportMeta = {
+  name: 'source-import-meta',
+  setup(build) {
+    build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+      if (args.path.includes('/node_modules/')) return undefined;
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.')) return undefined;
+      const values = {
+        url: JSON.stringify(pathToFileURL(args.path).href),
+        dirname: JSON.stringify(dirname(args.path)),
+        filename: JSON.stringify(args.path),
+      };
+      const loader = args.path.endsWith('.tsx') ? 'tsx' : args.path.endsWith('.ts') ? 'ts' : 'js';
+      return { contents: replaceImportMeta(text, values), loader };
+    });
+  },
+};
+
+/** Replaces import.meta.<key> in code, skipping strings, template literals, comments and regex literals. */
+export function replaceImportMeta(text, values) {
+  let out = '';
+  let i = 0;
+  let last = '';
+  const n = text.length;
+  const skipTo = (end) => {
+    out += text.slice(i, end);
+    i = end;
+  };
+  while (i < n) {
+    const c = text[i];
+    if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      skipTo(end < 0 ? n : end);
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      skipTo(end < 0 ? n : end + 2);
+      continue;
+    }
+    // A slash after an operator or bracket starts a regular expression, not a division.
+    if (c === '"' || c === "'" || c === '`' || (c === '/' && /^$|[(,=:[!&|?{};+\-*%<>~^]$/.test(last))) {
+      let j = i + 1;
+      let inClass = false;
+      while (j < n && (text[j] !== c || inClass)) {
+        if (text[j] === '\\') j++;
+        else if (c === '/' && text[j] === '[') inClass = true;
+        else if (c === '/' && text[j] === ']') inClass = false;
+        else if (c === '/' && text[j] === '\n') break;
+        j++;
+      }
+      skipTo(Math.min(j + 1, n));
+      last = c;
+      continue;
+    }
+    if (text.startsWith('import.meta.', i)) {
+      const key = Object.keys(values).find(
+        (k) => text.startsWith(k, i + 12) && !/[\w$]/.test(text[i + 12 + k.length] ?? ''),
+      );
+      if (key) {
+        out += values[key];
+        i += 12 + key.length;
+        last = 'x';
+        continue;
+      }
+    }
+    out += c;
+    if (!/\s/.test(c)) last = c;
+    i++;
+  }
+  return out;
+}
+
 /** Builds older than this are removed (a long-running `npm start` may still import chunks of its own). */
 const KEEP_MS = 24 * 3600 * 1000;
 
@@ -49,7 +135,7 @@ function readCurrent() {
 
 /** Whether there is no build, or a source it was built from changed after the build started. */
 export function isStale(manifest = readCurrent()) {
-  if (!manifest) return true;
+  if (!manifest || manifest.root !== ROOT) return true;
   for (const input of manifest.inputs) {
     try {
       if (statSync(join(ROOT, input)).mtimeMs > manifest.builtAt) return true;
@@ -77,14 +163,19 @@ export async function build() {
     external: EXTERNAL,
     mainFields: ['module', 'main'],
     banner: { js: REQUIRE_BANNER },
-    chunkNames: 'chunks/[name]-[hash]',
+    chunkNames: '[name]-[hash]',
     sourcemap: 'linked',
     metafile: true,
+    plugins: [sourceImportMeta],
+    // Where this build's files are, for the one module that starts another of them (the training worker).
+    define: { __MLOPS_BUNDLE_DIR__: JSON.stringify(join(DIST, id)) },
     logLevel: 'warning',
   });
   const manifest = {
     id,
     builtAt,
+    // Paths of the sources are in the bundle: a moved checkout needs a new build.
+    root: ROOT,
     entries: Object.fromEntries(Object.keys(ENTRIES).map((name) => [name, `${id}/${name}.js`])),
     // Our sources only: dependencies change with package.json (listed), not file by file.
     inputs: [

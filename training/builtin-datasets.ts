@@ -25,17 +25,11 @@ function moduleDir(): string {
 
 /**
  * Directories searched for the CSVs: `<module dir>/data` (source tree, or a Lambda bundle that copied
- * training/data/*.csv next to itself), then `training/data` one to three levels up (a bundle in a
- * subdirectory of the project, e.g. the compiled CLI under dist/<build>/chunks/).
+ * training/data/*.csv next to itself) then `<module dir>/../training/data` (bundle one level down).
  */
 export function builtinDataDirs(): string[] {
   const dir = moduleDir();
-  return [
-    join(dir, 'data'),
-    join(dir, '..', 'training', 'data'),
-    join(dir, '..', '..', 'training', 'data'),
-    join(dir, '..', '..', '..', 'training', 'data'),
-  ];
+  return [join(dir, 'data'), join(dir, '..', 'training', 'data')];
 }
 
 export function builtinDatasetPath(name: string, dirs: readonly string[] = builtinDataDirs()): string {

@@ -1,13 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { artifactResponse, readArtifact } from '../../core/artifacts/download.js';
-import { presigningS3Client } from '../../core/aws/clients.js';
-import { UPLOAD_LIMITS } from '../../core/datasets/uploads.js';
-import { artifactStore, datasetUploads, runStore } from '../../core/services/index.js';
 import { integer, positional, str } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { printJson, shortTime, table } from '../format.js';
+
+// Core services load inside run(): `mlops --help` must not pay for the SDK and emulators.
+const services = () => import('../../core/services/index.js');
 
 /** `mlops datasets upload|list`: the same uploads as POST /datasets, written with the CLI's own credentials. */
 export const datasets: Command = {
@@ -17,6 +16,7 @@ export const datasets: Command = {
   options: { limit: { type: 'string', help: 'list: how many (default 50)' } },
   async run({ values, positionals, json }) {
     const action = positional({ positionals }, 0, 'upload|list', this.usage);
+    const { datasetUploads } = await services();
     if (action === 'upload') {
       const file = positional({ positionals }, 1, 'file.csv', this.usage);
       let body: Buffer;
@@ -37,6 +37,7 @@ export const datasets: Command = {
     if (action === 'list') {
       const limit = integer(str(values['limit']), '--limit', { min: 1, max: 1000 }) ?? 50;
       const list = await datasetUploads().list(limit);
+      const { UPLOAD_LIMITS } = await import('../../core/datasets/uploads.js');
       if (json) return printJson({ datasets: list, maxBytes: UPLOAD_LIMITS.maxBytes });
       if (list.length === 0) {
         process.stdout.write('no uploaded datasets (mlops datasets upload <file.csv>)\n');
@@ -66,6 +67,12 @@ export const artifacts: Command = {
     if (action !== 'get') throw new UsageError(`unknown action "${action}"; usage: mlops ${this.usage}`);
     const runId = positional({ positionals }, 1, 'run-id', this.usage);
     const name = positional({ positionals }, 2, 'name', this.usage);
+    const [{ artifactStore, runStore }, { artifactResponse, readArtifact }, { presigningS3Client }] =
+      await Promise.all([
+        services(),
+        import('../../core/artifacts/download.js'),
+        import('../../core/aws/clients.js'),
+      ]);
     const run = await runStore().require(runId);
     const artifact = artifactResponse(run.artifacts, name);
     const read = await readArtifact(presigningS3Client(), artifactStore().bucket, artifact.key);
