@@ -438,24 +438,38 @@ async function cliSection(say: (...lines: string[]) => void, dir: string, hook: 
   };
   const help = await times(11, process.execPath, [CLI, '--help']);
   const bare = await times(11, process.execPath, ['-e', '']);
-  const home = mkdtempSync(join(dir, 'home-'));
-  const env = { ...process.env, MLOPS_HOME: home };
+  // A first training (fresh state: no production version to compare with) and a retraining (the new
+  // version is compared with production on the test rows through onnxruntime, as the registry does).
+  const first: { wall: number; cpu: number }[] = [];
+  for (let i = 0; i < 5; i++) {
+    const env = { ...process.env, MLOPS_HOME: mkdtempSync(join(dir, 'home-')) };
+    first.push(await times(1, process.execPath, [CLI, 'train'], env));
+  }
+  const fresh = { wall: median(first.map((t) => t.wall)), cpu: median(first.map((t) => t.cpu)) };
+  const env = { ...process.env, MLOPS_HOME: mkdtempSync(join(dir, 'home-')) };
   await run(process.execPath, [CLI, 'train'], env);
-  const ours = await times(5, process.execPath, [CLI, 'train'], env);
+  const again = await times(5, process.execPath, [CLI, 'train'], env);
   const theirs = hasSklearn()
     ? await times(5, PYTHON, [SKLEARN, '--iris'])
     : { wall: Number.NaN, cpu: Number.NaN };
-  const ratio = ours.wall / theirs.wall;
+  const line = (label: string, t: { wall: number; cpu: number }) => {
+    const ratio = t.wall / theirs.wall;
+    return (
+      `  - ${label}: **${fmt(t.wall)} ms** (${fmt(t.cpu)} ms CPU): **${fmt(ratio, 2)}×** the script ` +
+      `(≤ 1.2×: ${verdict(ratio <= 1.2)}; CPU ${fmt(t.cpu / theirs.cpu, 2)}×)`
+    );
+  };
   say(
     '',
     '**The CLI** (compiled bundle; median of the whole process, wall time and, in brackets, CPU time):',
     '',
     `- \`mlops --help\`: **${fmt(help.wall)} ms** (${fmt(help.cpu)} ms CPU; ≤ 300 ms: ${verdict(help.wall <= 300)}); ` +
       `a bare \`node -e ''\` takes ${fmt(bare.wall)} ms (${fmt(bare.cpu)} ms CPU) here.`,
-    `- \`mlops train\` on iris (emulators started by the command, run tracked, artifacts written, version registered): ` +
-      `**${fmt(ours.wall)} ms** (${fmt(ours.cpu)} ms CPU); the scikit-learn script (import, load iris, split, fit ` +
-      `logistic regression, score) ${fmt(theirs.wall)} ms (${fmt(theirs.cpu)} ms CPU): **${fmt(ratio, 2)}×** ` +
-      `(≤ 1.2×: ${verdict(ratio <= 1.2)}; CPU ${fmt(ours.cpu / theirs.cpu, 2)}×).`,
+    `- \`mlops train\` on iris, the whole command (emulators started by the command, run tracked, artifacts ` +
+      `written, version registered) against the scikit-learn script (import, load iris, split, fit logistic ` +
+      `regression, score): ${fmt(theirs.wall)} ms (${fmt(theirs.cpu)} ms CPU):`,
+    line('first training (no production version yet)', fresh),
+    line('retraining (compared with production on the test rows through onnxruntime)', again),
   );
 }
 

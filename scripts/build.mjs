@@ -162,6 +162,7 @@ export async function build() {
     target: 'node20',
     external: EXTERNAL,
     mainFields: ['module', 'main'],
+    minify: true,
     banner: { js: REQUIRE_BANNER },
     chunkNames: '[name]-[hash]',
     sourcemap: 'linked',
