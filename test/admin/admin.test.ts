@@ -186,14 +186,14 @@ describe('admin API', () => {
     await s3Client().send(
       new PutObjectCommand({
         Bucket: ARTIFACT_BUCKET.localName,
-        Key: 'datasets/late-bad.csv',
+        Key: 'incoming/late-bad.csv', // not an upload: checked by the trainer, not before queueing
         Body: `x,y\n${lines.join('\n')}\n`,
       }),
     );
     const res = await api.call('POST', '/train', {
       token: admin,
       json: {
-        dataset: `s3://${ARTIFACT_BUCKET.localName}/datasets/late-bad.csv`,
+        dataset: `s3://${ARTIFACT_BUCKET.localName}/incoming/late-bad.csv`,
         target: 'y',
         model_name: 'late',
       },
@@ -202,7 +202,7 @@ describe('admin API', () => {
     const done = await waitForRun(res.body.run_id);
     expect(done.run.status).toBe('FAILED');
     expect(done.run.error).toBe(
-      `dataset s3://${ARTIFACT_BUCKET.localName}/datasets/late-bad.csv: line 17002, column 'x': 'n/a' is not a number`,
+      `dataset s3://${ARTIFACT_BUCKET.localName}/incoming/late-bad.csv: line 17002, column 'x': 'n/a' is not a number`,
     );
     const models = await api.call('GET', '/models', { token: admin });
     expect(JSON.stringify(models.body)).not.toContain('"late"');
