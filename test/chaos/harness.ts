@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../../training/random.js';
 
 /**
  * The chaos suite's tools: `npm start` as a real child process (so it can be killed with
@@ -132,17 +133,8 @@ export function figure(name: string, value: string): void {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A small seeded PRNG (mulberry32): the chaos runs are reproducible from their seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The chaos runs are reproducible from their seed: the training code's own seeded PRNG. */
+export const random = mulberry32;
 
 /**
  * A user of `role` created as the CLI's operator would (through this process's attached
